@@ -1,0 +1,15 @@
+//! Schema migrations for the partner portal, applied by `partner-portal migrate` and on
+//! every `serve` start. Each migration is a file named `mYYYYMMDD_NNNNNN_<what>.rs`.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261124_000001_foundation;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261124_000001_foundation::Migration)]
+    }
+}

@@ -1,0 +1,162 @@
+//! Authorization: the oso engine loaded with `policies/*.polar`, the classes the policy
+//! sees, and the SQL scope that lists use because oso's Rust library cannot filter data.
+//!
+//! The actor reaches Polar with its facts already resolved (its role in each org it
+//! belongs to, its vendor role, the orgs it manages) and every organization with its
+//! lineage, so that a check is a few lookups and never a query.
+//! May use `domain`; nothing here touches HTTP or HTML.
+
+mod classes;
+mod scope;
+
+use std::{
+    path::Path,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+};
+
+pub use classes::{Account, Actor, Organization, RoleChange};
+use oso::{Oso, PolarClass, ToPolar};
+pub use scope::Scope;
+
+/// The built-in policy, carried by the binary so it runs from any directory.
+pub const BUILTIN_POLICY: &str = include_str!("../../policies/portal.polar");
+
+/// Everything the policy may be asked; a misspelled action cannot reach oso, where it
+/// would silently answer no.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Read,
+    ManageMembers,
+    CreatePartner,
+    Disable,
+    Apply,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Read => "read",
+            Action::ManageMembers => "manage_members",
+            Action::CreatePartner => "create_partner",
+            Action::Disable => "disable",
+            Action::Apply => "apply",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyError {
+    #[error("{0}")]
+    Polar(#[from] oso::OsoError),
+    #[error("{path}: {source}")]
+    Io { path: String, source: std::io::Error },
+    #[error("{0}: no .polar files in this folder")]
+    Empty(String),
+}
+
+/// The loaded policy. Cheap to clone and safe to share between tasks.
+#[derive(Clone)]
+pub struct Authz {
+    oso: Oso,
+    checks: Arc<AtomicU64>,
+}
+
+impl Authz {
+    /// Loads the built-in policy.
+    ///
+    /// # Errors
+    /// The built-in policy does not load (a bug caught by the test suite).
+    pub fn builtin() -> Result<Self, PolicyError> {
+        let mut oso = registered()?;
+        oso.load_str(BUILTIN_POLICY)?;
+        Ok(Self::from_oso(oso))
+    }
+
+    /// Loads every `.polar` file in `dir`, sorted by name.
+    ///
+    /// # Errors
+    /// An unreadable folder, no policy files, or a Polar error (with file and line).
+    pub fn from_dir(dir: &Path) -> Result<Self, PolicyError> {
+        let io = |source| PolicyError::Io { path: dir.display().to_string(), source };
+        let mut files: Vec<_> = std::fs::read_dir(dir)
+            .map_err(io)?
+            .filter_map(|entry| entry.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|ext| ext == "polar"))
+            .collect();
+        if files.is_empty() {
+            return Err(PolicyError::Empty(dir.display().to_string()));
+        }
+        files.sort();
+        let mut oso = registered()?;
+        oso.load_files(files)?;
+        Ok(Self::from_oso(oso))
+    }
+
+    /// The folder if given, else the built-in policy.
+    ///
+    /// # Errors
+    /// As [`Authz::from_dir`].
+    pub fn load(dir: Option<&Path>) -> Result<Self, PolicyError> {
+        match dir {
+            Some(dir) => Self::from_dir(dir),
+            None => Self::builtin(),
+        }
+    }
+
+    fn from_oso(oso: Oso) -> Self {
+        Self { oso, checks: Arc::new(AtomicU64::new(0)) }
+    }
+
+    /// Asks the policy. An engine error counts as a denial and is logged.
+    pub fn allowed<R>(&self, actor: &Actor, action: Action, resource: &R) -> bool
+    where
+        R: ToPolar + Clone + Send + Sync + 'static,
+    {
+        self.checks.fetch_add(1, Ordering::Relaxed);
+        match self.oso.is_allowed(actor.clone(), action.as_str(), resource.clone()) {
+            Ok(answer) => answer,
+            Err(err) => {
+                tracing::error!(%err, action = action.as_str(), "policy evaluation failed; denying");
+                false
+            }
+        }
+    }
+
+    /// How many checks this instance has answered (for the benchmark's per-page count).
+    pub fn checks_made(&self) -> u64 {
+        self.checks.load(Ordering::Relaxed)
+    }
+}
+
+fn registered() -> Result<Oso, PolicyError> {
+    let mut oso = Oso::new();
+    oso.register_class(Actor::polar_class())?;
+    oso.register_class(Organization::get_polar_class())?;
+    oso.register_class(Account::get_polar_class())?;
+    oso.register_class(RoleChange::get_polar_class())?;
+    Ok(oso)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_builtin_policy_loads() {
+        Authz::builtin().expect("built-in policy loads");
+    }
+
+    #[test]
+    fn a_broken_policy_is_reported_with_its_line() {
+        let dir = std::env::temp_dir().join(format!("portal-policy-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        std::fs::write(dir.join("broken.polar"), "allow(actor, action, resource) if\n  actor.id = ;\n")
+            .expect("write");
+        let err = Authz::from_dir(&dir).err().expect("refused").to_string();
+        std::fs::remove_dir_all(&dir).ok();
+        assert!(err.contains("line 2"), "{err}");
+    }
+}

@@ -1,0 +1,133 @@
+//! The partner hierarchy: which organization sits under which.
+
+use std::collections::HashMap;
+
+use super::{OrgKind, OrgStatus};
+
+/// The structural facts of one organization, enough to place it in the hierarchy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OrgNode {
+    pub id: i64,
+    pub parent_id: Option<i64>,
+    pub kind: OrgKind,
+    pub status: OrgStatus,
+}
+
+/// Every organization's place in the hierarchy, loaded once per request that needs it.
+#[derive(Debug, Clone, Default)]
+pub struct OrgTree {
+    nodes: HashMap<i64, OrgNode>,
+    children: HashMap<i64, Vec<i64>>,
+}
+
+impl OrgTree {
+    pub fn new(nodes: impl IntoIterator<Item = OrgNode>) -> Self {
+        let mut tree = OrgTree::default();
+        for node in nodes {
+            if let Some(parent) = node.parent_id {
+                tree.children.entry(parent).or_default().push(node.id);
+            }
+            tree.nodes.insert(node.id, node);
+        }
+        for kids in tree.children.values_mut() {
+            kids.sort_unstable();
+        }
+        tree
+    }
+
+    pub fn get(&self, id: i64) -> Option<&OrgNode> {
+        self.nodes.get(&id)
+    }
+
+    pub fn ids(&self) -> impl Iterator<Item = i64> + '_ {
+        self.nodes.keys().copied()
+    }
+
+    pub fn children(&self, id: i64) -> &[i64] {
+        self.children.get(&id).map_or(&[], Vec::as_slice)
+    }
+
+    /// The organization's id followed by its ancestors' ids, nearest first. The walk
+    /// stops at a repeated id, so a corrupt cycle cannot loop forever.
+    pub fn lineage(&self, id: i64) -> Vec<i64> {
+        let mut out = Vec::new();
+        let mut cursor = self.nodes.get(&id);
+        while let Some(node) = cursor {
+            if out.contains(&node.id) {
+                break;
+            }
+            out.push(node.id);
+            cursor = node.parent_id.and_then(|p| self.nodes.get(&p));
+        }
+        out
+    }
+
+    /// The part of [`OrgTree::lineage`] through which partner roles flow: up to, and
+    /// not including, the first suspended organization.
+    pub fn active_lineage(&self, id: i64) -> Vec<i64> {
+        self.lineage(id)
+            .into_iter()
+            .take_while(|id| self.nodes.get(id).is_some_and(|n| n.status == OrgStatus::Active))
+            .collect()
+    }
+
+    /// The organization and everything beneath it.
+    pub fn subtree(&self, id: i64) -> Vec<i64> {
+        let mut out = Vec::new();
+        let mut stack = vec![id];
+        while let Some(next) = stack.pop() {
+            if out.contains(&next) || !self.nodes.contains_key(&next) {
+                continue;
+            }
+            out.push(next);
+            stack.extend(self.children(next).iter().rev());
+        }
+        out
+    }
+
+    pub fn vendor_id(&self) -> Option<i64> {
+        self.nodes.values().find(|n| n.kind == OrgKind::Vendor).map(|n| n.id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(id: i64, parent_id: Option<i64>, status: OrgStatus) -> OrgNode {
+        OrgNode { id, parent_id, kind: OrgKind::Partner, status }
+    }
+
+    #[test]
+    fn lineage_runs_upwards_and_subtree_downwards() {
+        let tree = OrgTree::new([
+            node(1, None, OrgStatus::Active),
+            node(2, Some(1), OrgStatus::Active),
+            node(3, Some(2), OrgStatus::Active),
+            node(4, None, OrgStatus::Active),
+        ]);
+        assert_eq!(tree.lineage(3), vec![3, 2, 1]);
+        assert_eq!(tree.subtree(1), vec![1, 2, 3]);
+        assert_eq!(tree.subtree(3), vec![3]);
+        assert!(tree.lineage(99).is_empty());
+    }
+
+    #[test]
+    fn roles_stop_flowing_at_a_suspended_org() {
+        let tree = OrgTree::new([
+            node(1, None, OrgStatus::Active),
+            node(2, Some(1), OrgStatus::Suspended),
+            node(3, Some(2), OrgStatus::Active),
+        ]);
+        assert_eq!(tree.active_lineage(3), vec![3]);
+        assert!(tree.active_lineage(2).is_empty());
+        assert_eq!(tree.lineage(3), vec![3, 2, 1]);
+    }
+
+    #[test]
+    fn a_cycle_does_not_hang() {
+        let tree = OrgTree::new([node(1, Some(2), OrgStatus::Active), node(2, Some(1), OrgStatus::Active)]);
+        assert_eq!(tree.lineage(1), vec![1, 2]);
+        assert_eq!(tree.subtree(1).len(), 2);
+    }
+}

@@ -1,0 +1,145 @@
+//! `POST /orgs/{id}/members`, `…/members/{user_id}/role`, `…/members/{user_id}/remove`,
+//! and `POST /users/{id}/disable`.
+
+use axum::{
+    extract::{Path, State},
+    http::StatusCode,
+    response::{IntoResponse, Redirect, Response},
+};
+use serde::Deserialize;
+
+use super::{
+    Ctx,
+    forms::Form,
+    orgs::{PageState, readable_org, render_show},
+    path_id,
+};
+use crate::{
+    AppState,
+    authz::{Account, Action, Organization, RoleChange},
+    domain::{Email, Org, Role},
+    error::AppError,
+    services,
+    store,
+    views::orgs::AddMemberValues,
+};
+
+#[derive(Debug, Default, Deserialize)]
+pub struct AddMemberForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    role: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RoleForm {
+    #[serde(default)]
+    role: String,
+    /// The role the page showed, so a change made meanwhile is noticed.
+    #[serde(default)]
+    current: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RemoveForm {
+    #[serde(default)]
+    current: String,
+}
+
+/// Re-renders the organization page with a message (and the add-member input kept).
+async fn refuse(st: &AppState, ctx: &Ctx, org: Org, polar: Organization, message: &str, add: Option<&AddMemberForm>) -> Result<Response, AppError> {
+    let state = PageState {
+        error: Some(message),
+        add_member: add.map(|f| AddMemberValues { email: &f.email, role: &f.role }),
+        ..PageState::default()
+    };
+    let page = render_show(st, ctx, org, polar, state).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+}
+
+fn change(polar: &Organization, user_id: i64, role: Option<Role>, current: Option<Role>) -> RoleChange {
+    RoleChange {
+        org: polar.clone(),
+        user_id,
+        role: role.map_or_else(String::new, |r| r.as_str().to_owned()),
+        current: current.map_or_else(String::new, |r| r.as_str().to_owned()),
+    }
+}
+
+pub async fn add(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>, Form(form): Form<AddMemberForm>) -> Result<Response, AppError> {
+    let (org, polar) = readable_org(&st, &ctx, &id).await?;
+    ctx.require(&st, Action::ManageMembers, &polar, ("organization", Some(org.id))).await?;
+    let parsed = Email::parse(&form.email).and_then(|email| Ok((email, Role::parse_for(&form.role, org.kind)?)));
+    let (email, role) = match parsed {
+        Ok(v) => v,
+        Err(invalid) => return refuse(&st, &ctx, org, polar, &invalid.0, Some(&form)).await,
+    };
+    let Some((user, _)) = store::users::find_by_email(&st.db, &email).await? else {
+        let msg = format!("No account uses {email}. Ask a vendor admin to create it first.");
+        return refuse(&st, &ctx, org, polar, &msg, Some(&form)).await;
+    };
+    ctx.require(&st, Action::Apply, &change(&polar, user.id, Some(role), None), ("organization", Some(org.id))).await?;
+    match services::members::add(&st.db, ctx.who(), &org, &user, role).await {
+        Ok(()) => Ok(Redirect::to(&format!("/orgs/{}?done=added", org.id)).into_response()),
+        Err(services::Error::Invalid(invalid)) => refuse(&st, &ctx, org, polar, &invalid.0, Some(&form)).await,
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// The member's current role, checked against what the page showed.
+async fn current_role(st: &AppState, org: &Org, user_id: i64, shown: &str) -> Result<Role, AppError> {
+    let Some(actual) = store::members::role_of(&st.db, org.id, user_id).await? else { return Err(AppError::NotFound) };
+    if actual.as_str() != shown.trim() {
+        return Err(AppError::Stale(format!("This member's role changed meanwhile to {}; reload the page and try again.", actual.label())));
+    }
+    Ok(actual)
+}
+
+pub async fn change_role(State(st): State<AppState>, ctx: Ctx, Path((id, user_id)): Path<(String, String)>, Form(form): Form<RoleForm>) -> Result<Response, AppError> {
+    let (org, polar) = readable_org(&st, &ctx, &id).await?;
+    let user_id = path_id(&user_id)?;
+    ctx.require(&st, Action::ManageMembers, &polar, ("organization", Some(org.id))).await?;
+    let current = current_role(&st, &org, user_id, &form.current).await?;
+    let role = match Role::parse_for(&form.role, org.kind) {
+        Ok(role) => role,
+        Err(invalid) => return refuse(&st, &ctx, org, polar, &invalid.0, None).await,
+    };
+    ctx.require(&st, Action::Apply, &change(&polar, user_id, Some(role), Some(current)), ("organization", Some(org.id))).await?;
+    services::members::change_role(&st.db, ctx.who(), &org, user_id, current, role).await?;
+    Ok(Redirect::to(&format!("/orgs/{}?done=role", org.id)).into_response())
+}
+
+pub async fn remove(State(st): State<AppState>, ctx: Ctx, Path((id, user_id)): Path<(String, String)>, Form(form): Form<RemoveForm>) -> Result<Response, AppError> {
+    let (org, polar) = readable_org(&st, &ctx, &id).await?;
+    let user_id = path_id(&user_id)?;
+    ctx.require(&st, Action::ManageMembers, &polar, ("organization", Some(org.id))).await?;
+    let current = current_role(&st, &org, user_id, &form.current).await?;
+    ctx.require(&st, Action::Apply, &change(&polar, user_id, None, Some(current)), ("organization", Some(org.id))).await?;
+    services::members::remove(&st.db, ctx.who(), &org, user_id, current).await?;
+    Ok(Redirect::to(&format!("/orgs/{}?done=removed", org.id)).into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct DisableForm {
+    /// The organization page to come back to.
+    #[serde(default)]
+    org_id: String,
+}
+
+pub async fn disable_user(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>, Form(form): Form<DisableForm>) -> Result<Response, AppError> {
+    let id = path_id(&id)?;
+    let target = store::users::find(&st.db, id).await?.ok_or(AppError::NotFound)?;
+    let orgs = store::members::orgs_of(&st.db, id).await?;
+    // Someone the user cannot see in any organization is not revealed.
+    let scope = ctx.scope();
+    if !orgs.iter().any(|o| scope.contains(*o)) {
+        services::audit_denied(&st.db, Some(ctx.user.id), &ctx.client, "disable", ("user", Some(id)), serde_json::json!({})).await?;
+        return Err(AppError::NotFound);
+    }
+    let account = Account { id, orgs: orgs.iter().filter_map(|o| Organization::from_tree(&ctx.tree, *o)).collect() };
+    ctx.require(&st, Action::Disable, &account, ("user", Some(id))).await?;
+    services::users::disable(&st.db, ctx.who(), &target).await?;
+    let back = crate::domain::parse_id(&form.org_id).ok().filter(|o| orgs.contains(o));
+    Ok(Redirect::to(&back.map_or_else(|| "/orgs".to_owned(), |o| format!("/orgs/{o}?done=disabled"))).into_response())
+}

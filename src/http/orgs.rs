@@ -1,0 +1,154 @@
+//! `GET/POST /orgs`, `GET /orgs/{id}`.
+
+use axum::{
+    extract::{Path, Query, State},
+    http::StatusCode,
+    response::{IntoResponse, Redirect, Response},
+};
+use maud::Markup;
+
+use super::{Ctx, dashboard::filter, forms::Form, path_id};
+use crate::{
+    AppState,
+    authz::{Account, Action, Organization, RoleChange},
+    domain::{Org, Role},
+    error::AppError,
+    services::{self, orgs::NewPartnerForm},
+    store,
+    views::{
+        self,
+        orgs::{AddMemberValues, MemberRow, OrgPage},
+    },
+};
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct Notice {
+    #[serde(default)]
+    done: String,
+}
+
+fn notice_text(done: &str) -> Option<&'static str> {
+    match done {
+        "created" => Some("The organization is created."),
+        "added" => Some("The member is added."),
+        "role" => Some("The role is changed."),
+        "removed" => Some("The member is removed."),
+        "disabled" => Some("The account is disabled and its sessions have ended."),
+        _ => None,
+    }
+}
+
+/// The policy's view of an organization known to exist in the tree.
+pub fn polar_org(ctx: &Ctx, id: i64) -> Result<Organization, AppError> {
+    Organization::from_tree(&ctx.tree, id).ok_or(AppError::NotFound)
+}
+
+pub async fn index(State(st): State<AppState>, ctx: Ctx, Query(notice): Query<Notice>) -> Result<Markup, AppError> {
+    render_index(&st, &ctx, None, None, notice_text(&notice.done)).await
+}
+
+async fn render_index(st: &AppState, ctx: &Ctx, form: Option<&NewPartnerForm>, error: Option<&str>, notice: Option<&str>) -> Result<Markup, AppError> {
+    let scope = ctx.scope();
+    let orgs = store::orgs::list(&st.db, filter(&scope)).await?;
+    let vendor = ctx.tree.vendor_id().and_then(|id| Organization::from_tree(&ctx.tree, id));
+    let can_create = vendor.is_some_and(|v| ctx.can(st, Action::CreatePartner, &v));
+    let parents: Vec<Org> = orgs.iter().filter(|l| l.org.kind == crate::domain::OrgKind::Partner).map(|l| l.org.clone()).collect();
+    Ok(views::orgs::index(&ctx.nav(), &orgs, can_create.then_some(views::orgs::NewPartner { parents: &parents, values: form, error }), notice))
+}
+
+pub async fn create(State(st): State<AppState>, ctx: Ctx, Form(form): Form<NewPartnerForm>) -> Result<Response, AppError> {
+    let vendor_id = ctx.tree.vendor_id().ok_or(AppError::Forbidden)?;
+    let vendor = polar_org(&ctx, vendor_id)?;
+    ctx.require(&st, Action::CreatePartner, &vendor, ("organization", Some(vendor_id))).await?;
+    let outcome = match form.parse() {
+        Ok(new) => services::orgs::create_partner(&st.db, ctx.who(), &new).await,
+        Err(invalid) => Err(invalid.into()),
+    };
+    match outcome {
+        Ok(id) => Ok(Redirect::to(&format!("/orgs/{id}?done=created")).into_response()),
+        Err(services::Error::Invalid(invalid)) => {
+            let page = render_index(&st, &ctx, Some(&form), Some(&invalid.0), None).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// Loads an organization the user may read, or answers 404.
+pub async fn readable_org(st: &AppState, ctx: &Ctx, raw_id: &str) -> Result<(Org, Organization), AppError> {
+    let id = path_id(raw_id)?;
+    let polar = polar_org(ctx, id)?;
+    ctx.require(st, Action::Read, &polar, ("organization", Some(id))).await?;
+    let org = store::orgs::find(&st.db, id).await?.ok_or(AppError::NotFound)?;
+    Ok((org, polar))
+}
+
+pub async fn show(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>, Query(notice): Query<Notice>) -> Result<Markup, AppError> {
+    let (org, polar) = readable_org(&st, &ctx, &id).await?;
+    render_show(&st, &ctx, org, polar, PageState { notice: notice_text(&notice.done), ..PageState::default() }).await
+}
+
+/// What a re-rendered organization page carries back to the user.
+#[derive(Default)]
+pub struct PageState<'a> {
+    pub notice: Option<&'a str>,
+    pub error: Option<&'a str>,
+    pub add_member: Option<AddMemberValues<'a>>,
+}
+
+pub async fn render_show(st: &AppState, ctx: &Ctx, org: Org, polar: Organization, state: PageState<'_>) -> Result<Markup, AppError> {
+    let members = store::members::of_org(&st.db, org.id).await?;
+    let can_manage = ctx.can(st, Action::ManageMembers, &polar);
+    let change = |user_id: i64, role: &str, current: &str| RoleChange { org: polar.clone(), user_id, role: role.to_owned(), current: current.to_owned() };
+    let roles = Role::for_kind(org.kind);
+    let rows: Vec<MemberRow> = members
+        .into_iter()
+        .map(|m| {
+            let (grantable, removable, disable) = if can_manage {
+                let removable = ctx.can(st, Action::Apply, &change(m.user.id, "", m.role.as_str()));
+                let grantable: Vec<Role> = if removable {
+                    roles.iter().copied().filter(|r| *r != m.role && ctx.can(st, Action::Apply, &change(m.user.id, r.as_str(), m.role.as_str()))).collect()
+                } else {
+                    Vec::new()
+                };
+                (grantable, removable, m.user.status != crate::domain::UserStatus::Disabled)
+            } else {
+                (Vec::new(), false, false)
+            };
+            MemberRow { member: m, grantable, removable, disable_candidate: disable }
+        })
+        .collect();
+    // Disabling needs the account's other memberships: ask only for candidates.
+    let mut rows = rows;
+    for row in rows.iter_mut().filter(|r| r.disable_candidate) {
+        let orgs = store::members::orgs_of(&st.db, row.member.user.id).await?;
+        let account = Account { id: row.member.user.id, orgs: orgs.into_iter().filter_map(|o| Organization::from_tree(&ctx.tree, o)).collect() };
+        row.disable_candidate = ctx.can(st, Action::Disable, &account);
+    }
+    let grantable_new: Vec<Role> = if can_manage {
+        roles.iter().copied().filter(|r| ctx.can(st, Action::Apply, &change(0, r.as_str(), ""))).collect()
+    } else {
+        Vec::new()
+    };
+    let scope = ctx.scope();
+    let children: Vec<Org> = store::orgs::list(&st.db, filter(&scope))
+        .await?
+        .into_iter()
+        .filter(|l| l.org.parent_id == Some(org.id))
+        .map(|l| l.org)
+        .collect();
+    let parent = match org.parent_id {
+        Some(p) if scope.contains(p) => store::orgs::find(&st.db, p).await?,
+        _ => None,
+    };
+    Ok(views::orgs::show(&ctx.nav(), &OrgPage {
+        org: &org,
+        parent: parent.as_ref(),
+        children: &children,
+        members: &rows,
+        grantable_new: &grantable_new,
+        notice: state.notice,
+        error: state.error,
+        add_member: state.add_member,
+    }))
+}

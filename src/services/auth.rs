@@ -1,0 +1,226 @@
+//! Signing in and out, sessions, and changing one's password.
+
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use chrono::{DateTime, Duration as ChronoDuration, Utc};
+use rand::RngCore;
+use sea_orm::{DatabaseConnection, TransactionTrait};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use super::{Error, Who, audit_allowed, audit_denied, passwords::Passwords};
+use crate::config::ThrottleSettings;
+use crate::domain::{Email, Invalid, NewPassword, User, UserStatus};
+use crate::store::{self, sessions::SessionRow};
+
+/// How long after the last write a session's `last_seen_at` is refreshed again; this
+/// keeps most page views free of writes at the cost of a minute's precision on the
+/// idle timeout.
+const TOUCH_EVERY: ChronoDuration = ChronoDuration::seconds(60);
+/// Failed sign-ins further apart than this start a fresh count.
+const FAILURE_WINDOW: ChronoDuration = ChronoDuration::minutes(15);
+
+/// A random 256-bit token, URL-safe.
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// The key a session is stored under: the SHA-256 of its cookie token.
+pub fn session_key(token: &str) -> String {
+    let digest = Sha256::digest(token.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A session just opened; `token` goes into the cookie and is not stored.
+#[derive(Debug)]
+pub struct Opened {
+    pub token: String,
+    pub user: User,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SignInError {
+    #[error("The email or password is not right.")]
+    Rejected,
+    #[error("Too many failed sign-ins. Try again in {retry_after} seconds.")]
+    Throttled { retry_after: u64 },
+    #[error(transparent)]
+    Service(#[from] Error),
+}
+
+impl From<sea_orm::DbErr> for SignInError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        SignInError::Service(Error::Db(e))
+    }
+}
+
+/// Session lifetimes.
+#[derive(Debug, Clone, Copy)]
+pub struct Lifetimes {
+    pub idle: std::time::Duration,
+    pub absolute: std::time::Duration,
+}
+
+fn seconds_until(until: DateTime<Utc>, now: DateTime<Utc>) -> u64 {
+    u64::try_from((until - now).num_milliseconds()).map_or(0, |ms| ms.div_ceil(1000))
+}
+
+/// The lock on `key`, if one is in force; expired locks and stale counts are cleared.
+async fn locked_for(db: &DatabaseConnection, key: &str, now: DateTime<Utc>) -> Result<Option<u64>, sea_orm::DbErr> {
+    let Some(counter) = store::throttle::get(db, key).await? else { return Ok(None) };
+    match counter.locked_until {
+        Some(until) if until > now => Ok(Some(seconds_until(until, now).max(1))),
+        Some(_) => {
+            store::throttle::clear(db, key).await?;
+            Ok(None)
+        }
+        None if now - counter.window_started_at > FAILURE_WINDOW => {
+            store::throttle::clear(db, key).await?;
+            Ok(None)
+        }
+        None => Ok(None),
+    }
+}
+
+async fn count_failure(db: &DatabaseConnection, key: &str, max: u32, lockout: std::time::Duration, now: DateTime<Utc>) -> Result<(), sea_orm::DbErr> {
+    let failures = store::throttle::add_failure(db, key, now).await?;
+    if u32::try_from(failures).unwrap_or(u32::MAX) >= max {
+        let lockout = ChronoDuration::from_std(lockout).unwrap_or(ChronoDuration::seconds(60));
+        store::throttle::lock(db, key, now + lockout).await?;
+    }
+    Ok(())
+}
+
+/// Checks the credentials and opens a session.
+///
+/// Throttled keys are refused before any hashing, so a flood of attempts costs little.
+/// Unknown emails, wrong passwords and disabled accounts get the same answer.
+///
+/// # Errors
+/// `Rejected`, `Throttled`, or a database error.
+pub async fn sign_in(
+    db: &DatabaseConnection,
+    passwords: &Passwords,
+    throttle: ThrottleSettings,
+    email: &str,
+    password: &str,
+    client: &str,
+) -> Result<Opened, SignInError> {
+    let now = Utc::now();
+    let email = Email::parse(email).ok();
+    let account_key = email.as_ref().map(|e| format!("account:{e}"));
+    let address_key = format!("address:{client}");
+    let mut wait = locked_for(db, &address_key, now).await?;
+    if let Some(key) = &account_key {
+        wait = wait.max(locked_for(db, key, now).await?);
+    }
+    if let Some(retry_after) = wait {
+        audit_denied(db, None, client, "sign_in", ("session", None), json!({"email": email.as_ref().map(Email::as_str), "reason": "throttled"})).await?;
+        return Err(SignInError::Throttled { retry_after });
+    }
+
+    let found = match &email {
+        Some(email) => store::users::find_by_email(db, email).await?,
+        None => None,
+    };
+    let (user, hash) = match found {
+        Some((user, hash)) => (Some(user), hash),
+        None => (None, None),
+    };
+    let matched = passwords.verify(hash, password).await;
+    let user = match user {
+        Some(user) if matched && user.status == UserStatus::Active => user,
+        other => {
+            count_failure(db, &address_key, throttle.max_failures_per_address, throttle.lockout, now).await?;
+            if let Some(key) = &account_key {
+                count_failure(db, key, throttle.max_failures_per_account, throttle.lockout, now).await?;
+            }
+            audit_denied(db, other.as_ref().map(|u| u.id), client, "sign_in", ("session", None), json!({"email": email.as_ref().map(Email::as_str)})).await?;
+            return Err(SignInError::Rejected);
+        }
+    };
+
+    let token = random_token();
+    let txn = db.begin().await?;
+    store::sessions::create(&txn, &session_key(&token), user.id, &random_token()).await?;
+    store::users::touch_sign_in(&txn, user.id, now).await?;
+    if let Some(key) = &account_key {
+        store::throttle::clear(&txn, key).await?;
+    }
+    audit_allowed(&txn, Who { user_id: user.id, client }, "sign_in", ("session", None), json!({})).await?;
+    txn.commit().await?;
+    Ok(Opened { token, user })
+}
+
+/// Finds the live session for a cookie token, ending it if it has expired.
+///
+/// # Errors
+/// Database errors.
+pub async fn resume(db: &DatabaseConnection, token: &str, lifetimes: Lifetimes) -> Result<Option<SessionRow>, sea_orm::DbErr> {
+    let key = session_key(token);
+    let Some(session) = store::sessions::find(db, &key).await? else { return Ok(None) };
+    let now = Utc::now();
+    let idle = ChronoDuration::from_std(lifetimes.idle).unwrap_or(ChronoDuration::minutes(30));
+    let absolute = ChronoDuration::from_std(lifetimes.absolute).unwrap_or(ChronoDuration::hours(12));
+    if now - session.last_seen_at > idle || now - session.created_at > absolute {
+        store::sessions::delete(db, &key).await?;
+        return Ok(None);
+    }
+    if now - session.last_seen_at > TOUCH_EVERY {
+        store::sessions::touch(db, &key, now).await?;
+    }
+    Ok(Some(session))
+}
+
+/// Ends the session server-side.
+///
+/// # Errors
+/// Database errors.
+pub async fn sign_out(db: &DatabaseConnection, session_id: &str, who: Who<'_>) -> Result<(), sea_orm::DbErr> {
+    let txn = db.begin().await?;
+    store::sessions::delete(&txn, session_id).await?;
+    audit_allowed(&txn, who, "sign_out", ("session", None), json!({})).await?;
+    txn.commit().await
+}
+
+/// Raw fields of the change-password form.
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    pub current: String,
+    #[serde(default)]
+    pub new: String,
+    #[serde(default)]
+    pub confirm: String,
+}
+
+/// Changes the user's password and ends their other sessions.
+///
+/// # Errors
+/// `Invalid` for a wrong current password, a mismatch or a weak new password.
+pub async fn change_password(
+    db: &DatabaseConnection,
+    passwords: &Passwords,
+    user: &User,
+    session_id: &str,
+    form: &PasswordForm,
+    client: &str,
+) -> Result<u64, Error> {
+    let (_, hash) = store::users::find_with_hash(db, user.id).await?.ok_or(Error::NotFound)?;
+    if !passwords.verify(hash, &form.current).await {
+        audit_denied(db, Some(user.id), client, "change_password", ("user", Some(user.id)), json!({"reason": "wrong current password"})).await?;
+        return Err(Invalid::new("Your current password is not right.").into());
+    }
+    if form.new != form.confirm {
+        return Err(Invalid::new("The new password and its confirmation differ.").into());
+    }
+    let new = NewPassword::parse(&form.new, &[user.email.as_str(), &user.name])?;
+    let hash = passwords.hash(new.expose()).await?;
+    let txn = db.begin().await?;
+    store::users::set_password(&txn, user.id, hash).await?;
+    let ended = store::sessions::delete_for_user(&txn, user.id, Some(session_id)).await?;
+    audit_allowed(&txn, Who { user_id: user.id, client }, "change_password", ("user", Some(user.id)), json!({"other_sessions_ended": ended})).await?;
+    txn.commit().await?;
+    Ok(ended)
+}

@@ -1,0 +1,64 @@
+//! Creating partner organizations.
+
+use sea_orm::{DatabaseConnection, TransactionTrait};
+use serde_json::json;
+
+use super::{Error, Who, audit_allowed};
+use crate::domain::{Invalid, OrgKind, OrgName, Tier};
+use crate::store;
+
+/// Raw fields of the new-partner form.
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+pub struct NewPartnerForm {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub tier: String,
+    /// Empty for an independent partner or distributor.
+    #[serde(default)]
+    pub parent_id: String,
+}
+
+/// A new partner, parsed.
+#[derive(Debug)]
+pub struct NewPartner {
+    pub name: OrgName,
+    pub tier: Tier,
+    pub parent_id: Option<i64>,
+}
+
+impl NewPartnerForm {
+    /// # Errors
+    /// The first field that does not parse.
+    pub fn parse(&self) -> Result<NewPartner, Invalid> {
+        let parent_id = match self.parent_id.trim() {
+            "" => None,
+            raw => Some(crate::domain::parse_id(raw).map_err(|_| Invalid::new("Choose a parent from the list."))?),
+        };
+        Ok(NewPartner { name: OrgName::parse(&self.name)?, tier: Tier::parse(&self.tier)?, parent_id })
+    }
+}
+
+/// Creates the organization and returns its id.
+///
+/// # Errors
+/// `Invalid` for a taken name or a parent that is not a partner organization.
+pub async fn create_partner(db: &DatabaseConnection, who: Who<'_>, new: &NewPartner) -> Result<i64, Error> {
+    let txn = db.begin().await?;
+    if let Some(parent) = new.parent_id {
+        match store::orgs::find(&txn, parent).await? {
+            Some(org) if org.kind == OrgKind::Partner => {}
+            _ => return Err(Invalid::new("Choose a parent from the list.").into()),
+        }
+    }
+    let id = match store::orgs::create_partner(&txn, &new.name, new.parent_id, new.tier).await {
+        Ok(id) => id,
+        Err(err) if store::is_unique_violation(&err) => {
+            return Err(Invalid::new(format!("An organization named {} exists already.", new.name.as_str())).into());
+        }
+        Err(err) => return Err(err.into()),
+    };
+    audit_allowed(&txn, who, "create_partner", ("organization", Some(id)), json!({"after": {"name": new.name.as_str(), "tier": new.tier.as_str(), "parent_id": new.parent_id}})).await?;
+    txn.commit().await?;
+    Ok(id)
+}

@@ -1,0 +1,68 @@
+//! Counters of failed sign-ins, per account and per client address, kept in the
+//! database so that every app instance sees the same counts.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, sea_query::{Expr, ExprTrait, OnConflict}, Set};
+
+use super::entities::login_throttle as lt;
+
+/// The state of one counter.
+#[derive(Debug, Clone)]
+pub struct Counter {
+    pub failures: i32,
+    pub window_started_at: DateTime<Utc>,
+    pub locked_until: Option<DateTime<Utc>>,
+}
+
+/// # Errors
+/// Database errors.
+pub async fn get(db: &impl ConnectionTrait, key: &str) -> Result<Option<Counter>, sea_orm::DbErr> {
+    Ok(lt::Entity::find_by_id(key.to_owned()).one(db).await?.map(|m| Counter {
+        failures: m.failures,
+        window_started_at: m.window_started_at,
+        locked_until: m.locked_until,
+    }))
+}
+
+/// Adds one failure atomically (concurrent failures are all counted) and returns the
+/// new count.
+///
+/// # Errors
+/// Database errors.
+pub async fn add_failure(db: &impl ConnectionTrait, key: &str, now: DateTime<Utc>) -> Result<i32, sea_orm::DbErr> {
+    lt::Entity::insert(lt::ActiveModel {
+        key: Set(key.to_owned()),
+        failures: Set(1),
+        window_started_at: Set(now),
+        locked_until: Set(None),
+    })
+    .on_conflict(
+        OnConflict::column(lt::Column::Key)
+            .value(lt::Column::Failures, Expr::col((lt::Entity, lt::Column::Failures)).add(1))
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(get(db, key).await?.map_or(1, |c| c.failures))
+}
+
+/// Locks the key until `until` and starts a fresh count for afterwards.
+///
+/// # Errors
+/// Database errors.
+pub async fn lock(db: &impl ConnectionTrait, key: &str, until: DateTime<Utc>) -> Result<(), sea_orm::DbErr> {
+    lt::Entity::update_many()
+        .col_expr(lt::Column::LockedUntil, Expr::value(until))
+        .col_expr(lt::Column::Failures, Expr::value(0))
+        .filter(lt::Column::Key.eq(key))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// # Errors
+/// Database errors.
+pub async fn clear(db: &impl ConnectionTrait, key: &str) -> Result<(), sea_orm::DbErr> {
+    lt::Entity::delete_by_id(key.to_owned()).exec(db).await?;
+    Ok(())
+}
