@@ -26,6 +26,9 @@ pub enum AppError {
     /// Bad input that has no form to go back to (a form re-renders itself instead).
     #[error("{0}")]
     Invalid(String),
+    /// The request body is larger than any form of ours.
+    #[error("too large")]
+    TooLarge,
     /// Someone else acted first.
     #[error("{0}")]
     Stale(String),
@@ -70,6 +73,7 @@ impl IntoResponse for AppError {
             ),
             AppError::Invalid(msg) => (StatusCode::UNPROCESSABLE_ENTITY, msg.clone()),
             AppError::Stale(msg) => (StatusCode::CONFLICT, msg.clone()),
+            AppError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "That form is larger than any this portal accepts.".to_owned()),
             AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on our side. Please try again.".to_owned()),
         };
         let mut response = (status, views::error::page(status, &message)).into_response();

@@ -121,7 +121,7 @@ async fn guard(State(st): State<AppState>, jar: CookieJar, req: Request, next: N
     let mut req = req;
     if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         let (parts, body) = req.into_parts();
-        let bytes = to_bytes(body, BODY_LIMIT).await.map_err(|_| AppError::Invalid("That form is too large.".into()))?;
+        let bytes = to_bytes(body, BODY_LIMIT).await.map_err(|_| AppError::TooLarge)?;
         let expected = match &info.session {
             Some(session) => Some(session.csrf_token.as_str()),
             None => info.anonymous_csrf.as_deref(),

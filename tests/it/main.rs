@@ -1,1 +1,8 @@
-fn main(){}
+//! The integration suite: one binary, so the crate links once. Each test spawns the
+//! real application over HTTP with a database of its own.
+
+mod auth;
+mod helpers;
+mod orgs;
+mod policy;
+mod policy_table;

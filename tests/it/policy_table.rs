@@ -1,0 +1,262 @@
+//! The policy table: (user, action, resource, expected) over the demo world, with the
+//! conditions that change answers (a suspended org, a disabled user). Shared by the
+//! test suite (`policy.rs`) and the authorization benchmark (`ops/bench/authz.rs`).
+
+#![allow(dead_code)] // each includer uses its part
+
+use std::collections::HashMap;
+
+use partner_portal::{
+    authz::{Account, Action, Actor, Authz, Organization, RoleChange},
+    domain::{OrgNode, OrgStatus, OrgTree, Role},
+    services::seed::{DEMO_ORGS, DEMO_USERS},
+};
+
+/// The demo organizations and people, in memory, with ids in seeding order.
+#[derive(Clone)]
+pub struct World {
+    nodes: Vec<OrgNode>,
+    pub org_ids: HashMap<&'static str, i64>,
+    pub users: HashMap<&'static str, (i64, Vec<(i64, Role)>, Vec<i64>)>,
+    pub active: bool,
+}
+
+/// Short names for the demo organizations.
+pub fn org_name(short: &str) -> &'static str {
+    match short {
+        "acme" => "Acme Networks",
+        "northwind" => "Northwind Distribution",
+        "blueharbor" => "Blue Harbor IT",
+        "cedar" => "Cedar Systems",
+        "summit" => "Summit Solutions",
+        other => panic!("no demo org {other}"),
+    }
+}
+
+/// Short names for the demo users: the part of the email before `@`.
+pub fn email(short: &str) -> &'static str {
+    DEMO_USERS.iter().map(|u| u.0).find(|e| e.split('@').next() == Some(short)).unwrap_or_else(|| panic!("no demo user {short}"))
+}
+
+impl World {
+    pub fn demo() -> Self {
+        let mut org_ids = HashMap::new();
+        let mut nodes = Vec::new();
+        for (i, (name, kind, parent, _)) in DEMO_ORGS.iter().enumerate() {
+            let id = i as i64 + 1;
+            org_ids.insert(*name, id);
+            nodes.push(OrgNode { id, parent_id: parent.map(|p| org_ids[p]), kind: *kind, status: OrgStatus::Active });
+        }
+        let users = DEMO_USERS
+            .iter()
+            .enumerate()
+            .map(|(i, (email, _, org, role, managed))| {
+                let memberships = vec![(org_ids[org], *role)];
+                let managed = managed.iter().map(|m| org_ids[m]).collect();
+                (*email, (i as i64 + 1, memberships, managed))
+            })
+            .collect();
+        Self { nodes, org_ids, users, active: true }
+    }
+
+    pub fn tree(&self) -> OrgTree {
+        OrgTree::new(self.nodes.clone())
+    }
+
+    pub fn suspend(&mut self, short: &str) {
+        let id = self.org_ids[org_name(short)];
+        for node in &mut self.nodes {
+            if node.id == id {
+                node.status = OrgStatus::Suspended;
+            }
+        }
+    }
+
+    pub fn actor(&self, short: &str) -> Actor {
+        let (id, memberships, managed) = self.users[email(short)].clone();
+        Actor::new(id, self.active, memberships, managed, &self.tree())
+    }
+
+    pub fn org(&self, short: &str) -> Organization {
+        Organization::from_tree(&self.tree(), self.org_ids[org_name(short)]).expect("demo org")
+    }
+
+    pub fn account(&self, short: &str) -> Account {
+        let (id, memberships, _) = &self.users[email(short)];
+        let tree = self.tree();
+        Account { id: *id, orgs: memberships.iter().filter_map(|(o, _)| Organization::from_tree(&tree, *o)).collect() }
+    }
+
+    pub fn user_id(&self, short: &str) -> i64 {
+        self.users[email(short)].0
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum Target {
+    Org(&'static str),
+    Account(&'static str),
+    /// (org, user, new role or "", current role or "")
+    Change(&'static str, &'static str, &'static str, &'static str),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Condition {
+    AsSeeded,
+    Suspended(&'static str),
+    ActorDisabled,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Row {
+    pub user: &'static str,
+    pub action: Action,
+    pub target: Target,
+    pub expected: bool,
+    pub condition: Condition,
+}
+
+const fn row(user: &'static str, action: Action, target: Target, expected: bool) -> Row {
+    Row { user, action, target, expected, condition: Condition::AsSeeded }
+}
+
+const fn when(condition: Condition, user: &'static str, action: Action, target: Target, expected: bool) -> Row {
+    Row { user, action, target, expected, condition }
+}
+
+use Action::{Apply, CreatePartner, Disable, ManageMembers, Read};
+use Condition::{ActorDisabled, Suspended};
+use Target::{Account as Acct, Change, Org};
+
+pub const ROWS: &[Row] = &[
+    // Vendor admin: everything, everywhere.
+    row("admin", Read, Org("acme"), true),
+    row("admin", Read, Org("northwind"), true),
+    row("admin", Read, Org("blueharbor"), true),
+    row("admin", Read, Org("cedar"), true),
+    row("admin", Read, Org("summit"), true),
+    row("admin", ManageMembers, Org("acme"), true),
+    row("admin", ManageMembers, Org("summit"), true),
+    row("admin", CreatePartner, Org("acme"), true),
+    row("admin", CreatePartner, Org("northwind"), false),
+    // Finance reads every org and manages none.
+    row("finance", Read, Org("acme"), true),
+    row("finance", Read, Org("cedar"), true),
+    row("finance", Read, Org("summit"), true),
+    row("finance", ManageMembers, Org("northwind"), false),
+    row("finance", ManageMembers, Org("acme"), false),
+    row("finance", CreatePartner, Org("acme"), false),
+    // Channel managers: the vendor org, and the partners they manage with everything beneath.
+    row("manager", Read, Org("acme"), true),
+    row("manager", Read, Org("northwind"), true),
+    row("manager", Read, Org("blueharbor"), true),
+    row("manager", Read, Org("cedar"), true),
+    row("manager", Read, Org("summit"), false),
+    row("manager", ManageMembers, Org("northwind"), false),
+    row("manager", ManageMembers, Org("acme"), false),
+    row("manager", CreatePartner, Org("acme"), false),
+    row("manager2", Read, Org("summit"), true),
+    row("manager2", Read, Org("northwind"), false),
+    row("manager2", Read, Org("blueharbor"), false),
+    // A distributor admin is an admin of its resellers ...
+    row("alice", Read, Org("northwind"), true),
+    row("alice", Read, Org("blueharbor"), true),
+    row("alice", Read, Org("cedar"), true),
+    row("alice", ManageMembers, Org("northwind"), true),
+    row("alice", ManageMembers, Org("blueharbor"), true),
+    row("alice", ManageMembers, Org("cedar"), true),
+    // ... and nothing outside its branch.
+    row("alice", Read, Org("summit"), false),
+    row("alice", Read, Org("acme"), false),
+    row("alice", ManageMembers, Org("summit"), false),
+    row("alice", CreatePartner, Org("acme"), false),
+    // A reseller's member sees the reseller, not its distributor (no upward inheritance) nor a sibling.
+    row("bob", Read, Org("blueharbor"), true),
+    row("bob", Read, Org("northwind"), false),
+    row("bob", Read, Org("cedar"), false),
+    row("bob", Read, Org("summit"), false),
+    row("bob", Read, Org("acme"), false),
+    row("bob", ManageMembers, Org("blueharbor"), false),
+    row("dan", Read, Org("cedar"), true),
+    row("dan", Read, Org("blueharbor"), false),
+    row("dan", ManageMembers, Org("cedar"), false),
+    row("carol", Read, Org("summit"), true),
+    row("carol", Read, Org("blueharbor"), false),
+    row("carol", ManageMembers, Org("summit"), false),
+    // Suspended orgs: partner roles stop at them; the vendor keeps sight.
+    when(Suspended("northwind"), "alice", Read, Org("northwind"), false),
+    when(Suspended("northwind"), "alice", Read, Org("blueharbor"), false),
+    when(Suspended("northwind"), "alice", ManageMembers, Org("cedar"), false),
+    when(Suspended("northwind"), "bob", Read, Org("blueharbor"), true),
+    when(Suspended("northwind"), "manager", Read, Org("northwind"), true),
+    when(Suspended("northwind"), "manager", Read, Org("cedar"), true),
+    when(Suspended("northwind"), "admin", ManageMembers, Org("northwind"), true),
+    when(Suspended("blueharbor"), "bob", Read, Org("blueharbor"), false),
+    when(Suspended("blueharbor"), "alice", Read, Org("blueharbor"), false),
+    when(Suspended("blueharbor"), "alice", Read, Org("cedar"), true),
+    when(Suspended("summit"), "finance", Read, Org("summit"), true),
+    // Disabled users can do nothing at all.
+    when(ActorDisabled, "admin", Read, Org("acme"), false),
+    when(ActorDisabled, "admin", CreatePartner, Org("acme"), false),
+    when(ActorDisabled, "admin", Disable, Acct("bob"), false),
+    when(ActorDisabled, "finance", Read, Org("summit"), false),
+    when(ActorDisabled, "manager", Read, Org("northwind"), false),
+    when(ActorDisabled, "alice", ManageMembers, Org("blueharbor"), false),
+    when(ActorDisabled, "bob", Read, Org("blueharbor"), false),
+    // Disabling accounts.
+    row("admin", Disable, Acct("bob"), true),
+    row("admin", Disable, Acct("finance"), true),
+    row("admin", Disable, Acct("admin"), false),
+    row("alice", Disable, Acct("bob"), true),
+    row("alice", Disable, Acct("dan"), true),
+    row("alice", Disable, Acct("carol"), false),
+    row("alice", Disable, Acct("manager"), false),
+    row("alice", Disable, Acct("alice"), false),
+    row("bob", Disable, Acct("dan"), false),
+    row("finance", Disable, Acct("bob"), false),
+    row("manager", Disable, Acct("bob"), false),
+    // Role changes: within one's reach, never one's own.
+    row("alice", Apply, Change("blueharbor", "bob", "admin", "member"), true),
+    row("alice", Apply, Change("blueharbor", "bob", "", "member"), true),
+    row("alice", Apply, Change("cedar", "carol", "viewer", ""), true),
+    row("alice", Apply, Change("northwind", "alice", "viewer", "admin"), false),
+    row("alice", Apply, Change("summit", "carol", "admin", "member"), false),
+    row("alice", Apply, Change("acme", "bob", "admin", ""), false),
+    row("alice", Apply, Change("acme", "alice", "finance", ""), false),
+    row("bob", Apply, Change("blueharbor", "bob", "admin", "member"), false),
+    row("bob", Apply, Change("blueharbor", "dan", "viewer", ""), false),
+    row("carol", Apply, Change("summit", "carol", "admin", "member"), false),
+    row("manager", Apply, Change("northwind", "bob", "member", ""), false),
+    row("manager", Apply, Change("acme", "manager", "admin", "channel_manager"), false),
+    row("finance", Apply, Change("acme", "finance", "admin", "finance"), false),
+    row("admin", Apply, Change("acme", "manager", "finance", "channel_manager"), true),
+    row("admin", Apply, Change("acme", "admin", "staff", "admin"), false),
+    row("admin", Apply, Change("summit", "carol", "admin", "member"), true),
+    when(Suspended("northwind"), "alice", Apply, Change("blueharbor", "bob", "admin", "member"), false),
+];
+
+impl Row {
+    /// The world this row is asked in.
+    pub fn world(&self) -> World {
+        let mut world = World::demo();
+        match self.condition {
+            Condition::AsSeeded => {}
+            Condition::Suspended(org) => world.suspend(org),
+            Condition::ActorDisabled => world.active = false,
+        }
+        world
+    }
+
+    /// Asks the policy.
+    pub fn ask(&self, authz: &Authz, world: &World, actor: &Actor) -> bool {
+        match self.target {
+            Target::Org(org) => authz.allowed(actor, self.action, &world.org(org)),
+            Target::Account(user) => authz.allowed(actor, self.action, &world.account(user)),
+            Target::Change(org, user, role, current) => authz.allowed(
+                actor,
+                self.action,
+                &RoleChange { org: world.org(org), user_id: world.user_id(user), role: role.into(), current: current.into() },
+            ),
+        }
+    }
+}
