@@ -94,25 +94,54 @@ impl Settings {
             let value = value.trim();
             match known {
                 "PORTAL_DATABASE_URL" => {
-                    if !(value.starts_with("sqlite:") || value.starts_with("postgres://") || value.starts_with("postgresql://")) {
+                    if !(value.starts_with("sqlite:")
+                        || value.starts_with("postgres://")
+                        || value.starts_with("postgresql://"))
+                    {
                         return Err(bad("expected sqlite://FILE or postgres://USER@HOST/DB"));
                     }
                     s.database_url = value.to_owned();
                 }
-                "PORTAL_BIND" => s.bind = value.parse().map_err(|_| bad("expected an address such as 127.0.0.1:8080"))?,
-                "PORTAL_SECURE_COOKIES" => s.secure_cookies = parse_bool(value).ok_or_else(|| bad("expected true or false"))?,
-                "PORTAL_TRUST_FORWARDED" => s.trust_forwarded = parse_bool(value).ok_or_else(|| bad("expected true or false"))?,
+                "PORTAL_BIND" => {
+                    s.bind = value.parse().map_err(|_| bad("expected an address such as 127.0.0.1:8080"))?
+                }
+                "PORTAL_SECURE_COOKIES" => {
+                    s.secure_cookies = parse_bool(value).ok_or_else(|| bad("expected true or false"))?
+                }
+                "PORTAL_TRUST_FORWARDED" => {
+                    s.trust_forwarded = parse_bool(value).ok_or_else(|| bad("expected true or false"))?
+                }
                 "PORTAL_POLICIES" => {
                     if value.is_empty() {
                         return Err(bad("expected a folder of .polar files"));
                     }
                     s.policies = Some(PathBuf::from(value));
                 }
-                "PORTAL_SESSION_IDLE_MINUTES" => s.session_idle = Duration::from_secs(60 * parse_count(value, 1, 24 * 60).ok_or_else(|| bad("expected minutes between 1 and 1440"))?),
-                "PORTAL_SESSION_ABSOLUTE_HOURS" => s.session_absolute = Duration::from_secs(3600 * parse_count(value, 1, 24 * 30).ok_or_else(|| bad("expected hours between 1 and 720"))?),
-                "PORTAL_LOGIN_MAX_FAILURES" => s.throttle.max_failures_per_account = parse_count(value, 1, 1000).ok_or_else(|| bad("expected a count between 1 and 1000"))? as u32,
-                "PORTAL_LOGIN_MAX_FAILURES_PER_ADDRESS" => s.throttle.max_failures_per_address = parse_count(value, 1, 100_000).ok_or_else(|| bad("expected a count between 1 and 100000"))? as u32,
-                "PORTAL_LOGIN_LOCKOUT_SECONDS" => s.throttle.lockout = Duration::from_secs(parse_count(value, 1, 86_400).ok_or_else(|| bad("expected seconds between 1 and 86400"))?),
+                "PORTAL_SESSION_IDLE_MINUTES" => {
+                    s.session_idle = Duration::from_secs(
+                        60 * parse_count(value, 1, 24 * 60)
+                            .ok_or_else(|| bad("expected minutes between 1 and 1440"))?,
+                    )
+                }
+                "PORTAL_SESSION_ABSOLUTE_HOURS" => {
+                    s.session_absolute = Duration::from_secs(
+                        3600 * parse_count(value, 1, 24 * 30).ok_or_else(|| bad("expected hours between 1 and 720"))?,
+                    )
+                }
+                "PORTAL_LOGIN_MAX_FAILURES" => {
+                    s.throttle.max_failures_per_account =
+                        parse_count(value, 1, 1000).ok_or_else(|| bad("expected a count between 1 and 1000"))? as u32
+                }
+                "PORTAL_LOGIN_MAX_FAILURES_PER_ADDRESS" => {
+                    s.throttle.max_failures_per_address = parse_count(value, 1, 100_000)
+                        .ok_or_else(|| bad("expected a count between 1 and 100000"))?
+                        as u32
+                }
+                "PORTAL_LOGIN_LOCKOUT_SECONDS" => {
+                    s.throttle.lockout = Duration::from_secs(
+                        parse_count(value, 1, 86_400).ok_or_else(|| bad("expected seconds between 1 and 86400"))?,
+                    )
+                }
                 // Read by the test suite only; accepted here so it never stops a server.
                 "PORTAL_TEST_DATABASE_URL" => {}
                 _ => unreachable!("every KNOWN name has an arm"),

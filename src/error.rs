@@ -69,12 +69,17 @@ impl IntoResponse for AppError {
             AppError::Forbidden => (StatusCode::FORBIDDEN, "You may not do that here.".to_owned()),
             AppError::Csrf => (
                 StatusCode::FORBIDDEN,
-                "This form has expired or did not come from this portal. Go back, reload the page and try again.".to_owned(),
+                "This form has expired or did not come from this portal. Go back, reload the page and try again."
+                    .to_owned(),
             ),
             AppError::Invalid(msg) => (StatusCode::UNPROCESSABLE_ENTITY, msg.clone()),
             AppError::Stale(msg) => (StatusCode::CONFLICT, msg.clone()),
-            AppError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "That form is larger than any this portal accepts.".to_owned()),
-            AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on our side. Please try again.".to_owned()),
+            AppError::TooLarge => {
+                (StatusCode::PAYLOAD_TOO_LARGE, "That form is larger than any this portal accepts.".to_owned())
+            }
+            AppError::Internal(_) => {
+                (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on our side. Please try again.".to_owned())
+            }
         };
         let mut response = (status, views::error::page(status, &message)).into_response();
         if let AppError::Internal(detail) = self {

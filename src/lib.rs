@@ -47,7 +47,8 @@ pub async fn purge_sessions_periodically(state: AppState) {
         tick.tick().await;
         let now = chrono::Utc::now();
         let idle = chrono::Duration::from_std(state.settings.session_idle).unwrap_or(chrono::Duration::minutes(30));
-        let absolute = chrono::Duration::from_std(state.settings.session_absolute).unwrap_or(chrono::Duration::hours(12));
+        let absolute =
+            chrono::Duration::from_std(state.settings.session_absolute).unwrap_or(chrono::Duration::hours(12));
         match store::sessions::delete_expired(&state.db, now - idle, now - absolute).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(sessions = n, "expired sessions deleted"),

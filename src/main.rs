@@ -45,7 +45,9 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt().with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"))).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .init();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
@@ -125,7 +127,8 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
     let bind = settings.bind;
     let state = AppState { db, authz, passwords, settings: Arc::new(settings) };
     tokio::spawn(partner_portal::purge_sessions_periodically(state.clone()));
-    let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("PORTAL_BIND: cannot listen on {bind}"))?;
+    let listener =
+        tokio::net::TcpListener::bind(bind).await.with_context(|| format!("PORTAL_BIND: cannot listen on {bind}"))?;
     println!("Partner Portal listening on http://{bind}");
     axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())

@@ -88,12 +88,7 @@ fn fk(
     to: (impl IntoIden, impl IntoIden),
     on_delete: ForeignKeyAction,
 ) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(name)
-        .from(from.0, from.1)
-        .to(to.0, to.1)
-        .on_delete(on_delete)
-        .to_owned()
+    ForeignKey::create().name(name).from(from.0, from.1).to(to.0, to.1).on_delete(on_delete).to_owned()
 }
 
 fn index(name: &str, table: impl IntoIden, cols: &[&'static str], unique: bool) -> IndexCreateStatement {
@@ -130,8 +125,7 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("ix_organizations_parent", Organizations::Table, &["parent_id"], false))
-            .await?;
+        m.create_index(index("ix_organizations_parent", Organizations::Table, &["parent_id"], false)).await?;
 
         // Emails are stored normalized (trimmed, lower-cased) by the domain's `Email`
         // type, so a plain unique index makes them unique case-insensitively.
@@ -172,8 +166,7 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("ux_memberships_user_org", Memberships::Table, &["user_id", "org_id"], true))
-            .await?;
+        m.create_index(index("ux_memberships_user_org", Memberships::Table, &["user_id", "org_id"], true)).await?;
         m.create_index(index("ix_memberships_org", Memberships::Table, &["org_id"], false)).await?;
 
         m.create_table(
@@ -205,8 +198,7 @@ impl MigrationTrait for Migration {
             true,
         ))
         .await?;
-        m.create_index(index("ix_account_managers_org", AccountManagers::Table, &["org_id"], false))
-            .await?;
+        m.create_index(index("ix_account_managers_org", AccountManagers::Table, &["org_id"], false)).await?;
 
         // The session id stored here is the SHA-256 of the cookie's token, so a copy of
         // the table does not let anyone sign in as the sessions' users.
@@ -257,15 +249,9 @@ impl MigrationTrait for Migration {
         )
         .await?;
         m.create_index(index("ix_audit_events_at", AuditEvents::Table, &["at"], false)).await?;
-        m.create_index(index("ix_audit_events_actor", AuditEvents::Table, &["actor_id", "at"], false))
+        m.create_index(index("ix_audit_events_actor", AuditEvents::Table, &["actor_id", "at"], false)).await?;
+        m.create_index(index("ix_audit_events_resource", AuditEvents::Table, &["resource_type", "resource_id"], false))
             .await?;
-        m.create_index(index(
-            "ix_audit_events_resource",
-            AuditEvents::Table,
-            &["resource_type", "resource_id"],
-            false,
-        ))
-        .await?;
         Ok(())
     }
 

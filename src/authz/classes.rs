@@ -30,10 +30,8 @@ impl Actor {
         tree: &OrgTree,
     ) -> Self {
         let roles: HashMap<i64, Role> = memberships.into_iter().collect();
-        let vendor_role = tree
-            .vendor_id()
-            .and_then(|vendor| roles.get(&vendor))
-            .map_or_else(String::new, |r| r.as_str().to_owned());
+        let vendor_role =
+            tree.vendor_id().and_then(|vendor| roles.get(&vendor)).map_or_else(String::new, |r| r.as_str().to_owned());
         Self { id, active, vendor_role, roles, managed: managed.into_iter().collect() }
     }
 

@@ -50,11 +50,17 @@ impl Action {
 #[derive(Debug, thiserror::Error)]
 pub enum PolicyError {
     #[error("{0}")]
-    Polar(#[from] oso::OsoError),
+    Polar(Box<oso::OsoError>),
     #[error("{path}: {source}")]
     Io { path: String, source: std::io::Error },
     #[error("{0}: no .polar files in this folder")]
     Empty(String),
+}
+
+impl From<oso::OsoError> for PolicyError {
+    fn from(err: oso::OsoError) -> Self {
+        PolicyError::Polar(Box::new(err))
+    }
 }
 
 /// The loaded policy. Cheap to clone and safe to share between tasks.
@@ -153,8 +159,7 @@ mod tests {
     fn a_broken_policy_is_reported_with_its_line() {
         let dir = std::env::temp_dir().join(format!("portal-policy-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("temp dir");
-        std::fs::write(dir.join("broken.polar"), "allow(actor, action, resource) if\n  actor.id = ;\n")
-            .expect("write");
+        std::fs::write(dir.join("broken.polar"), "allow(actor, action, resource) if\n  actor.id = ;\n").expect("write");
         let err = Authz::from_dir(&dir).err().expect("refused").to_string();
         std::fs::remove_dir_all(&dir).ok();
         assert!(err.contains("line 2"), "{err}");

@@ -16,10 +16,7 @@ impl NewPassword {
     pub fn parse(raw: &str, context: &[&str]) -> Result<Self, Invalid> {
         let chars = raw.chars().count();
         if chars < Self::MIN_CHARS {
-            return Err(Invalid::new(format!(
-                "Choose a password of at least {} characters.",
-                Self::MIN_CHARS
-            )));
+            return Err(Invalid::new(format!("Choose a password of at least {} characters.", Self::MIN_CHARS)));
         }
         if chars > Self::MAX_CHARS {
             return Err(Invalid::new("Choose a password of at most 256 characters."));
@@ -27,9 +24,7 @@ impl NewPassword {
         // zxcvbn carries the common-password lists (and patterns such as
         // "qwertyuiop123"), so we do not ship a list of our own.
         if zxcvbn::zxcvbn(raw, context).score() < zxcvbn::Score::Three {
-            return Err(Invalid::new(
-                "That password is too common or too easy to guess; try a longer phrase.",
-            ));
+            return Err(Invalid::new("That password is too common or too easy to guess; try a longer phrase."));
         }
         Ok(Self(raw.to_owned()))
     }

@@ -62,14 +62,10 @@ impl Role {
     /// # Errors
     /// A role that organization kind does not have.
     pub fn parse_for(raw: &str, kind: OrgKind) -> Result<Self, Invalid> {
-        Self::for_kind(kind)
-            .iter()
-            .copied()
-            .find(|r| r.as_str() == raw.trim())
-            .ok_or_else(|| {
-                let names: Vec<_> = Self::for_kind(kind).iter().map(|r| r.as_str()).collect();
-                Invalid::new(format!("Choose one of the roles: {}.", names.join(", ")))
-            })
+        Self::for_kind(kind).iter().copied().find(|r| r.as_str() == raw.trim()).ok_or_else(|| {
+            let names: Vec<_> = Self::for_kind(kind).iter().map(|r| r.as_str()).collect();
+            Invalid::new(format!("Choose one of the roles: {}.", names.join(", ")))
+        })
     }
 }
 

@@ -25,11 +25,16 @@ pub async fn show(ctx: Ctx, axum::extract::Query(notice): axum::extract::Query<N
     views::account::page(&ctx.nav(), &ctx.user, None, notice).into_response()
 }
 
-pub async fn change_password(State(st): State<AppState>, ctx: Ctx, Form(form): Form<PasswordForm>) -> Result<Response, AppError> {
+pub async fn change_password(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<PasswordForm>,
+) -> Result<Response, AppError> {
     match services::auth::change_password(&st.db, &st.passwords, &ctx.user, &ctx.session_id, &form, &ctx.client).await {
         Ok(_) => Ok(Redirect::to("/account?done=password").into_response()),
         Err(services::Error::Invalid(invalid)) => {
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, views::account::page(&ctx.nav(), &ctx.user, Some(&invalid.0), None)).into_response())
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, views::account::page(&ctx.nav(), &ctx.user, Some(&invalid.0), None))
+                .into_response())
         }
         Err(err) => Err(err.into()),
     }

@@ -86,7 +86,9 @@ pub async fn login(
     Form(form): Form<LoginForm>,
 ) -> Result<Response, AppError> {
     let next = safe_next(&form.next).to_owned();
-    let outcome = services::auth::sign_in(&st.db, &st.passwords, st.settings.throttle, &form.email, &form.password, &info.client).await;
+    let outcome =
+        services::auth::sign_in(&st.db, &st.passwords, st.settings.throttle, &form.email, &form.password, &info.client)
+            .await;
     // The form is re-rendered with the token the browser already holds.
     let token = info.session.as_ref().map(|s| s.csrf_token.clone()).or(info.anonymous_csrf).unwrap_or_default();
     match outcome {
@@ -100,12 +102,14 @@ pub async fn login(
         }
         Err(SignInError::Rejected) => {
             let msg = SignInError::Rejected.to_string();
-            Ok((StatusCode::UNAUTHORIZED, no_store(views::auth::login(&token, &form.email, &next, Some(&msg)))).into_response())
+            Ok((StatusCode::UNAUTHORIZED, no_store(views::auth::login(&token, &form.email, &next, Some(&msg))))
+                .into_response())
         }
         Err(err @ SignInError::Throttled { retry_after }) => {
             let msg = err.to_string();
             let page = views::auth::login(&token, &form.email, &next, Some(&msg));
-            Ok((StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, retry_after.to_string())], no_store(page)).into_response())
+            Ok((StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, retry_after.to_string())], no_store(page))
+                .into_response())
         }
         Err(SignInError::Service(err)) => Err(err.into()),
     }
@@ -124,7 +128,9 @@ mod tests {
     #[test]
     fn only_local_paths_are_followed_after_sign_in() {
         assert_eq!(safe_next("/orgs/3?x=1"), "/orgs/3?x=1");
-        for bad in ["https://evil.example/", "//evil.example", "/\\evil.example", "orgs", "", "/\u{0}x", "javascript:alert(1)"] {
+        for bad in
+            ["https://evil.example/", "//evil.example", "/\\evil.example", "orgs", "", "/\u{0}x", "javascript:alert(1)"]
+        {
             assert_eq!(safe_next(bad), "/", "{bad:?}");
         }
     }

@@ -44,7 +44,11 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let st = AppState::from_ref(state);
-        let info = parts.extensions.get::<RequestInfo>().cloned().ok_or_else(|| AppError::Internal("guard middleware missing".into()))?;
+        let info = parts
+            .extensions
+            .get::<RequestInfo>()
+            .cloned()
+            .ok_or_else(|| AppError::Internal("guard middleware missing".into()))?;
         let next = parts.uri.path_and_query().map_or("/", |pq| pq.as_str()).to_owned();
         let sign_in = || AppError::SignIn { next: next.clone() };
         let session = info.session.ok_or_else(sign_in)?;
@@ -83,14 +87,28 @@ impl Ctx {
     ///
     /// # Errors
     /// `NotFound` or `Forbidden` when refused; database errors while auditing.
-    pub async fn require<R>(&self, st: &AppState, action: Action, resource: &R, target: (&str, Option<i64>)) -> Result<(), AppError>
+    pub async fn require<R>(
+        &self,
+        st: &AppState,
+        action: Action,
+        resource: &R,
+        target: (&str, Option<i64>),
+    ) -> Result<(), AppError>
     where
         R: oso::ToPolar + Clone + Send + Sync + 'static,
     {
         if st.authz.allowed(&self.actor, action, resource) {
             return Ok(());
         }
-        services::audit_denied(&st.db, Some(self.user.id), &self.client, action.as_str(), target, serde_json::json!({})).await?;
+        services::audit_denied(
+            &st.db,
+            Some(self.user.id),
+            &self.client,
+            action.as_str(),
+            target,
+            serde_json::json!({}),
+        )
+        .await?;
         Err(if action == Action::Read { AppError::NotFound } else { AppError::Forbidden })
     }
 

@@ -9,11 +9,10 @@ use crate::{AppState, error::AppError, store, views};
 pub async fn show(State(st): State<AppState>, ctx: Ctx) -> Result<Markup, AppError> {
     let scope = ctx.scope();
     let visible = store::orgs::list(&st.db, filter(&scope)).await?;
-    let mine: Vec<_> = visible
-        .iter()
-        .filter_map(|l| ctx.actor.roles.get(&l.org.id).map(|role| (l.org.clone(), *role)))
-        .collect();
-    let managed: Vec<_> = visible.iter().filter(|l| ctx.actor.managed.contains(&l.org.id)).map(|l| l.org.clone()).collect();
+    let mine: Vec<_> =
+        visible.iter().filter_map(|l| ctx.actor.roles.get(&l.org.id).map(|role| (l.org.clone(), *role))).collect();
+    let managed: Vec<_> =
+        visible.iter().filter(|l| ctx.actor.managed.contains(&l.org.id)).map(|l| l.org.clone()).collect();
     Ok(views::dashboard::page(&ctx.nav(), &ctx.user, &mine, &managed, visible.len()))
 }
 

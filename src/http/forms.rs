@@ -18,7 +18,9 @@ where
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         match axum::Form::<T>::from_request(req, state).await {
             Ok(axum::Form(value)) => Ok(Form(value)),
-            Err(_) => Err(AppError::Invalid("The form could not be read; go back, reload the page and try again.".into())),
+            Err(_) => {
+                Err(AppError::Invalid("The form could not be read; go back, reload the page and try again.".into()))
+            }
         }
     }
 }

@@ -19,8 +19,7 @@ use crate::{
     authz::{Account, Action, Organization, RoleChange},
     domain::{Email, Org, Role},
     error::AppError,
-    services,
-    store,
+    services, store,
     views::orgs::AddMemberValues,
 };
 
@@ -48,7 +47,14 @@ pub struct RemoveForm {
 }
 
 /// Re-renders the organization page with a message (and the add-member input kept).
-async fn refuse(st: &AppState, ctx: &Ctx, org: Org, polar: Organization, message: &str, add: Option<&AddMemberForm>) -> Result<Response, AppError> {
+async fn refuse(
+    st: &AppState,
+    ctx: &Ctx,
+    org: Org,
+    polar: Organization,
+    message: &str,
+    add: Option<&AddMemberForm>,
+) -> Result<Response, AppError> {
     let state = PageState {
         error: Some(message),
         add_member: add.map(|f| AddMemberValues { email: &f.email, role: &f.role }),
@@ -67,7 +73,12 @@ fn change(polar: &Organization, user_id: i64, role: Option<Role>, current: Optio
     }
 }
 
-pub async fn add(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>, Form(form): Form<AddMemberForm>) -> Result<Response, AppError> {
+pub async fn add(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(form): Form<AddMemberForm>,
+) -> Result<Response, AppError> {
     let (org, polar) = readable_org(&st, &ctx, &id).await?;
     ctx.require(&st, Action::ManageMembers, &polar, ("organization", Some(org.id))).await?;
     let parsed = Email::parse(&form.email).and_then(|email| Ok((email, Role::parse_for(&form.role, org.kind)?)));
@@ -91,12 +102,20 @@ pub async fn add(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>, F
 async fn current_role(st: &AppState, org: &Org, user_id: i64, shown: &str) -> Result<Role, AppError> {
     let Some(actual) = store::members::role_of(&st.db, org.id, user_id).await? else { return Err(AppError::NotFound) };
     if actual.as_str() != shown.trim() {
-        return Err(AppError::Stale(format!("This member's role changed meanwhile to {}; reload the page and try again.", actual.label())));
+        return Err(AppError::Stale(format!(
+            "This member's role changed meanwhile to {}; reload the page and try again.",
+            actual.label()
+        )));
     }
     Ok(actual)
 }
 
-pub async fn change_role(State(st): State<AppState>, ctx: Ctx, Path((id, user_id)): Path<(String, String)>, Form(form): Form<RoleForm>) -> Result<Response, AppError> {
+pub async fn change_role(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path((id, user_id)): Path<(String, String)>,
+    Form(form): Form<RoleForm>,
+) -> Result<Response, AppError> {
     let (org, polar) = readable_org(&st, &ctx, &id).await?;
     let user_id = path_id(&user_id)?;
     ctx.require(&st, Action::ManageMembers, &polar, ("organization", Some(org.id))).await?;
@@ -105,17 +124,29 @@ pub async fn change_role(State(st): State<AppState>, ctx: Ctx, Path((id, user_id
         Ok(role) => role,
         Err(invalid) => return refuse(&st, &ctx, org, polar, &invalid.0, None).await,
     };
-    ctx.require(&st, Action::Apply, &change(&polar, user_id, Some(role), Some(current)), ("organization", Some(org.id))).await?;
+    ctx.require(
+        &st,
+        Action::Apply,
+        &change(&polar, user_id, Some(role), Some(current)),
+        ("organization", Some(org.id)),
+    )
+    .await?;
     services::members::change_role(&st.db, ctx.who(), &org, user_id, current, role).await?;
     Ok(Redirect::to(&format!("/orgs/{}?done=role", org.id)).into_response())
 }
 
-pub async fn remove(State(st): State<AppState>, ctx: Ctx, Path((id, user_id)): Path<(String, String)>, Form(form): Form<RemoveForm>) -> Result<Response, AppError> {
+pub async fn remove(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path((id, user_id)): Path<(String, String)>,
+    Form(form): Form<RemoveForm>,
+) -> Result<Response, AppError> {
     let (org, polar) = readable_org(&st, &ctx, &id).await?;
     let user_id = path_id(&user_id)?;
     ctx.require(&st, Action::ManageMembers, &polar, ("organization", Some(org.id))).await?;
     let current = current_role(&st, &org, user_id, &form.current).await?;
-    ctx.require(&st, Action::Apply, &change(&polar, user_id, None, Some(current)), ("organization", Some(org.id))).await?;
+    ctx.require(&st, Action::Apply, &change(&polar, user_id, None, Some(current)), ("organization", Some(org.id)))
+        .await?;
     services::members::remove(&st.db, ctx.who(), &org, user_id, current).await?;
     Ok(Redirect::to(&format!("/orgs/{}?done=removed", org.id)).into_response())
 }
@@ -127,14 +158,27 @@ pub struct DisableForm {
     org_id: String,
 }
 
-pub async fn disable_user(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>, Form(form): Form<DisableForm>) -> Result<Response, AppError> {
+pub async fn disable_user(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(form): Form<DisableForm>,
+) -> Result<Response, AppError> {
     let id = path_id(&id)?;
     let target = store::users::find(&st.db, id).await?.ok_or(AppError::NotFound)?;
     let orgs = store::members::orgs_of(&st.db, id).await?;
     // Someone the user cannot see in any organization is not revealed.
     let scope = ctx.scope();
     if !orgs.iter().any(|o| scope.contains(*o)) {
-        services::audit_denied(&st.db, Some(ctx.user.id), &ctx.client, "disable", ("user", Some(id)), serde_json::json!({})).await?;
+        services::audit_denied(
+            &st.db,
+            Some(ctx.user.id),
+            &ctx.client,
+            "disable",
+            ("user", Some(id)),
+            serde_json::json!({}),
+        )
+        .await?;
         return Err(AppError::NotFound);
     }
     let account = Account { id, orgs: orgs.iter().filter_map(|o| Organization::from_tree(&ctx.tree, *o)).collect() };

@@ -47,16 +47,32 @@ pub async fn index(State(st): State<AppState>, ctx: Ctx, Query(notice): Query<No
     render_index(&st, &ctx, None, None, notice_text(&notice.done)).await
 }
 
-async fn render_index(st: &AppState, ctx: &Ctx, form: Option<&NewPartnerForm>, error: Option<&str>, notice: Option<&str>) -> Result<Markup, AppError> {
+async fn render_index(
+    st: &AppState,
+    ctx: &Ctx,
+    form: Option<&NewPartnerForm>,
+    error: Option<&str>,
+    notice: Option<&str>,
+) -> Result<Markup, AppError> {
     let scope = ctx.scope();
     let orgs = store::orgs::list(&st.db, filter(&scope)).await?;
     let vendor = ctx.tree.vendor_id().and_then(|id| Organization::from_tree(&ctx.tree, id));
     let can_create = vendor.is_some_and(|v| ctx.can(st, Action::CreatePartner, &v));
-    let parents: Vec<Org> = orgs.iter().filter(|l| l.org.kind == crate::domain::OrgKind::Partner).map(|l| l.org.clone()).collect();
-    Ok(views::orgs::index(&ctx.nav(), &orgs, can_create.then_some(views::orgs::NewPartner { parents: &parents, values: form, error }), notice))
+    let parents: Vec<Org> =
+        orgs.iter().filter(|l| l.org.kind == crate::domain::OrgKind::Partner).map(|l| l.org.clone()).collect();
+    Ok(views::orgs::index(
+        &ctx.nav(),
+        &orgs,
+        can_create.then_some(views::orgs::NewPartner { parents: &parents, values: form, error }),
+        notice,
+    ))
 }
 
-pub async fn create(State(st): State<AppState>, ctx: Ctx, Form(form): Form<NewPartnerForm>) -> Result<Response, AppError> {
+pub async fn create(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<NewPartnerForm>,
+) -> Result<Response, AppError> {
     let vendor_id = ctx.tree.vendor_id().ok_or(AppError::Forbidden)?;
     let vendor = polar_org(&ctx, vendor_id)?;
     ctx.require(&st, Action::CreatePartner, &vendor, ("organization", Some(vendor_id))).await?;
@@ -83,7 +99,12 @@ pub async fn readable_org(st: &AppState, ctx: &Ctx, raw_id: &str) -> Result<(Org
     Ok((org, polar))
 }
 
-pub async fn show(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>, Query(notice): Query<Notice>) -> Result<Markup, AppError> {
+pub async fn show(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(notice): Query<Notice>,
+) -> Result<Markup, AppError> {
     let (org, polar) = readable_org(&st, &ctx, &id).await?;
     render_show(&st, &ctx, org, polar, PageState { notice: notice_text(&notice.done), ..PageState::default() }).await
 }
@@ -96,10 +117,21 @@ pub struct PageState<'a> {
     pub add_member: Option<AddMemberValues<'a>>,
 }
 
-pub async fn render_show(st: &AppState, ctx: &Ctx, org: Org, polar: Organization, state: PageState<'_>) -> Result<Markup, AppError> {
+pub async fn render_show(
+    st: &AppState,
+    ctx: &Ctx,
+    org: Org,
+    polar: Organization,
+    state: PageState<'_>,
+) -> Result<Markup, AppError> {
     let members = store::members::of_org(&st.db, org.id).await?;
     let can_manage = ctx.can(st, Action::ManageMembers, &polar);
-    let change = |user_id: i64, role: &str, current: &str| RoleChange { org: polar.clone(), user_id, role: role.to_owned(), current: current.to_owned() };
+    let change = |user_id: i64, role: &str, current: &str| RoleChange {
+        org: polar.clone(),
+        user_id,
+        role: role.to_owned(),
+        current: current.to_owned(),
+    };
     let roles = Role::for_kind(org.kind);
     let rows: Vec<MemberRow> = members
         .into_iter()
@@ -107,7 +139,13 @@ pub async fn render_show(st: &AppState, ctx: &Ctx, org: Org, polar: Organization
             let (grantable, removable, disable) = if can_manage {
                 let removable = ctx.can(st, Action::Apply, &change(m.user.id, "", m.role.as_str()));
                 let grantable: Vec<Role> = if removable {
-                    roles.iter().copied().filter(|r| *r != m.role && ctx.can(st, Action::Apply, &change(m.user.id, r.as_str(), m.role.as_str()))).collect()
+                    roles
+                        .iter()
+                        .copied()
+                        .filter(|r| {
+                            *r != m.role && ctx.can(st, Action::Apply, &change(m.user.id, r.as_str(), m.role.as_str()))
+                        })
+                        .collect()
                 } else {
                     Vec::new()
                 };
@@ -122,7 +160,10 @@ pub async fn render_show(st: &AppState, ctx: &Ctx, org: Org, polar: Organization
     let mut rows = rows;
     for row in rows.iter_mut().filter(|r| r.disable_candidate) {
         let orgs = store::members::orgs_of(&st.db, row.member.user.id).await?;
-        let account = Account { id: row.member.user.id, orgs: orgs.into_iter().filter_map(|o| Organization::from_tree(&ctx.tree, o)).collect() };
+        let account = Account {
+            id: row.member.user.id,
+            orgs: orgs.into_iter().filter_map(|o| Organization::from_tree(&ctx.tree, o)).collect(),
+        };
         row.disable_candidate = ctx.can(st, Action::Disable, &account);
     }
     let grantable_new: Vec<Role> = if can_manage {
@@ -141,14 +182,17 @@ pub async fn render_show(st: &AppState, ctx: &Ctx, org: Org, polar: Organization
         Some(p) if scope.contains(p) => store::orgs::find(&st.db, p).await?,
         _ => None,
     };
-    Ok(views::orgs::show(&ctx.nav(), &OrgPage {
-        org: &org,
-        parent: parent.as_ref(),
-        children: &children,
-        members: &rows,
-        grantable_new: &grantable_new,
-        notice: state.notice,
-        error: state.error,
-        add_member: state.add_member,
-    }))
+    Ok(views::orgs::show(
+        &ctx.nav(),
+        &OrgPage {
+            org: &org,
+            parent: parent.as_ref(),
+            children: &children,
+            members: &rows,
+            grantable_new: &grantable_new,
+            notice: state.notice,
+            error: state.error,
+            add_member: state.add_member,
+        },
+    ))
 }

@@ -83,7 +83,13 @@ async fn locked_for(db: &DatabaseConnection, key: &str, now: DateTime<Utc>) -> R
     }
 }
 
-async fn count_failure(db: &DatabaseConnection, key: &str, max: u32, lockout: std::time::Duration, now: DateTime<Utc>) -> Result<(), sea_orm::DbErr> {
+async fn count_failure(
+    db: &DatabaseConnection,
+    key: &str,
+    max: u32,
+    lockout: std::time::Duration,
+    now: DateTime<Utc>,
+) -> Result<(), sea_orm::DbErr> {
     let failures = store::throttle::add_failure(db, key, now).await?;
     if u32::try_from(failures).unwrap_or(u32::MAX) >= max {
         let lockout = ChronoDuration::from_std(lockout).unwrap_or(ChronoDuration::seconds(60));
@@ -116,7 +122,15 @@ pub async fn sign_in(
         wait = wait.max(locked_for(db, key, now).await?);
     }
     if let Some(retry_after) = wait {
-        audit_denied(db, None, client, "sign_in", ("session", None), json!({"email": email.as_ref().map(Email::as_str), "reason": "throttled"})).await?;
+        audit_denied(
+            db,
+            None,
+            client,
+            "sign_in",
+            ("session", None),
+            json!({"email": email.as_ref().map(Email::as_str), "reason": "throttled"}),
+        )
+        .await?;
         return Err(SignInError::Throttled { retry_after });
     }
 
@@ -136,7 +150,15 @@ pub async fn sign_in(
             if let Some(key) = &account_key {
                 count_failure(db, key, throttle.max_failures_per_account, throttle.lockout, now).await?;
             }
-            audit_denied(db, other.as_ref().map(|u| u.id), client, "sign_in", ("session", None), json!({"email": email.as_ref().map(Email::as_str)})).await?;
+            audit_denied(
+                db,
+                other.as_ref().map(|u| u.id),
+                client,
+                "sign_in",
+                ("session", None),
+                json!({"email": email.as_ref().map(Email::as_str)}),
+            )
+            .await?;
             return Err(SignInError::Rejected);
         }
     };
@@ -157,7 +179,11 @@ pub async fn sign_in(
 ///
 /// # Errors
 /// Database errors.
-pub async fn resume(db: &DatabaseConnection, token: &str, lifetimes: Lifetimes) -> Result<Option<SessionRow>, sea_orm::DbErr> {
+pub async fn resume(
+    db: &DatabaseConnection,
+    token: &str,
+    lifetimes: Lifetimes,
+) -> Result<Option<SessionRow>, sea_orm::DbErr> {
     let key = session_key(token);
     let Some(session) = store::sessions::find(db, &key).await? else { return Ok(None) };
     let now = Utc::now();
@@ -209,7 +235,15 @@ pub async fn change_password(
 ) -> Result<u64, Error> {
     let (_, hash) = store::users::find_with_hash(db, user.id).await?.ok_or(Error::NotFound)?;
     if !passwords.verify(hash, &form.current).await {
-        audit_denied(db, Some(user.id), client, "change_password", ("user", Some(user.id)), json!({"reason": "wrong current password"})).await?;
+        audit_denied(
+            db,
+            Some(user.id),
+            client,
+            "change_password",
+            ("user", Some(user.id)),
+            json!({"reason": "wrong current password"}),
+        )
+        .await?;
         return Err(Invalid::new("Your current password is not right.").into());
     }
     if form.new != form.confirm {
@@ -220,7 +254,14 @@ pub async fn change_password(
     let txn = db.begin().await?;
     store::users::set_password(&txn, user.id, hash).await?;
     let ended = store::sessions::delete_for_user(&txn, user.id, Some(session_id)).await?;
-    audit_allowed(&txn, Who { user_id: user.id, client }, "change_password", ("user", Some(user.id)), json!({"other_sessions_ended": ended})).await?;
+    audit_allowed(
+        &txn,
+        Who { user_id: user.id, client },
+        "change_password",
+        ("user", Some(user.id)),
+        json!({"other_sessions_ended": ended}),
+    )
+    .await?;
     txn.commit().await?;
     Ok(ended)
 }

@@ -19,7 +19,14 @@ pub async fn add(db: &DatabaseConnection, who: Who<'_>, org: &Org, user: &User, 
             err.into()
         });
     }
-    audit_allowed(&txn, who, "add_member", ("organization", Some(org.id)), json!({"user_id": user.id, "before": null, "after": role.as_str()})).await?;
+    audit_allowed(
+        &txn,
+        who,
+        "add_member",
+        ("organization", Some(org.id)),
+        json!({"user_id": user.id, "before": null, "after": role.as_str()}),
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }
@@ -28,12 +35,26 @@ pub async fn add(db: &DatabaseConnection, who: Who<'_>, org: &Org, user: &User, 
 ///
 /// # Errors
 /// `Stale` when the role is no longer `from` (someone changed it meanwhile).
-pub async fn change_role(db: &DatabaseConnection, who: Who<'_>, org: &Org, user_id: i64, from: Role, to: Role) -> Result<(), Error> {
+pub async fn change_role(
+    db: &DatabaseConnection,
+    who: Who<'_>,
+    org: &Org,
+    user_id: i64,
+    from: Role,
+    to: Role,
+) -> Result<(), Error> {
     let txn = db.begin().await?;
     if !store::members::set_role(&txn, org.id, user_id, from, to).await? {
         return Err(Error::Stale("This membership changed meanwhile; reload the page and try again.".into()));
     }
-    audit_allowed(&txn, who, "change_role", ("organization", Some(org.id)), json!({"user_id": user_id, "before": from.as_str(), "after": to.as_str()})).await?;
+    audit_allowed(
+        &txn,
+        who,
+        "change_role",
+        ("organization", Some(org.id)),
+        json!({"user_id": user_id, "before": from.as_str(), "after": to.as_str()}),
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }
@@ -47,7 +68,14 @@ pub async fn remove(db: &DatabaseConnection, who: Who<'_>, org: &Org, user_id: i
     if !store::members::remove(&txn, org.id, user_id, from).await? {
         return Err(Error::Stale("This membership changed meanwhile; reload the page and try again.".into()));
     }
-    audit_allowed(&txn, who, "remove_member", ("organization", Some(org.id)), json!({"user_id": user_id, "before": from.as_str(), "after": null})).await?;
+    audit_allowed(
+        &txn,
+        who,
+        "remove_member",
+        ("organization", Some(org.id)),
+        json!({"user_id": user_id, "before": from.as_str(), "after": null}),
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }

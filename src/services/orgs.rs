@@ -58,7 +58,14 @@ pub async fn create_partner(db: &DatabaseConnection, who: Who<'_>, new: &NewPart
         }
         Err(err) => return Err(err.into()),
     };
-    audit_allowed(&txn, who, "create_partner", ("organization", Some(id)), json!({"after": {"name": new.name.as_str(), "tier": new.tier.as_str(), "parent_id": new.parent_id}})).await?;
+    audit_allowed(
+        &txn,
+        who,
+        "create_partner",
+        ("organization", Some(id)),
+        json!({"after": {"name": new.name.as_str(), "tier": new.tier.as_str(), "parent_id": new.parent_id}}),
+    )
+    .await?;
     txn.commit().await?;
     Ok(id)
 }

@@ -53,9 +53,7 @@ impl Passwords {
     pub async fn hash(&self, password: &str) -> Result<String, Error> {
         let _permit = self.permits.acquire().await.map_err(|e| Error::Internal(e.to_string()))?;
         let password = password.to_owned();
-        tokio::task::spawn_blocking(move || hash_now(&password))
-            .await
-            .map_err(|e| Error::Internal(e.to_string()))?
+        tokio::task::spawn_blocking(move || hash_now(&password)).await.map_err(|e| Error::Internal(e.to_string()))?
     }
 
     /// Whether `password` matches `stored`; with no stored hash it checks a dummy one

@@ -52,7 +52,8 @@ pub async fn demo(db: &DatabaseConnection, passwords: &Passwords) -> Result<bool
     let mut org_ids = std::collections::HashMap::new();
     for (name, kind, parent, tier) in DEMO_ORGS {
         let parent_id = parent.map(|p| org_ids[p]);
-        let id = store::orgs::create(&txn, &OrgName::parse(name).map_err(invalid_seed)?, *kind, parent_id, *tier).await?;
+        let id =
+            store::orgs::create(&txn, &OrgName::parse(name).map_err(invalid_seed)?, *kind, parent_id, *tier).await?;
         org_ids.insert(*name, id);
     }
     for ((email, name, org, role, managed), hash) in DEMO_USERS.iter().zip(hashes) {

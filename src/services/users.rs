@@ -18,7 +18,14 @@ pub async fn disable(db: &DatabaseConnection, who: Who<'_>, target: &User) -> Re
     let txn = db.begin().await?;
     store::users::set_status(&txn, target.id, UserStatus::Disabled).await?;
     let ended = store::sessions::delete_for_user(&txn, target.id, None).await?;
-    audit_allowed(&txn, who, "disable_user", ("user", Some(target.id)), json!({"before": target.status.as_str(), "after": "disabled", "sessions_ended": ended})).await?;
+    audit_allowed(
+        &txn,
+        who,
+        "disable_user",
+        ("user", Some(target.id)),
+        json!({"before": target.status.as_str(), "after": "disabled", "sessions_ended": ended}),
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }
@@ -28,7 +35,14 @@ pub async fn disable(db: &DatabaseConnection, who: Who<'_>, target: &User) -> Re
 ///
 /// # Errors
 /// `Invalid` for a bad email or a weak password.
-pub async fn create_admin(db: &DatabaseConnection, passwords: &Passwords, email: &str, name: &str, password: &str, vendor_name: &str) -> Result<i64, Error> {
+pub async fn create_admin(
+    db: &DatabaseConnection,
+    passwords: &Passwords,
+    email: &str,
+    name: &str,
+    password: &str,
+    vendor_name: &str,
+) -> Result<i64, Error> {
     let email = Email::parse(email)?;
     let name = PersonName::parse(name)?;
     let password = NewPassword::parse(password, &[email.as_str(), name.as_str()])?;

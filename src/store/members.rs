@@ -85,7 +85,13 @@ pub async fn add(db: &impl ConnectionTrait, org_id: i64, user_id: i64, role: Rol
 ///
 /// # Errors
 /// Database errors.
-pub async fn set_role(db: &impl ConnectionTrait, org_id: i64, user_id: i64, from: Role, to: Role) -> Result<bool, sea_orm::DbErr> {
+pub async fn set_role(
+    db: &impl ConnectionTrait,
+    org_id: i64,
+    user_id: i64,
+    from: Role,
+    to: Role,
+) -> Result<bool, sea_orm::DbErr> {
     let done = membership::Entity::update_many()
         .col_expr(membership::Column::Role, sea_orm::sea_query::Expr::value(to.as_str()))
         .filter(membership::Column::OrgId.eq(org_id))

@@ -12,8 +12,8 @@ pub mod users;
 use std::time::Duration;
 
 use migrations::{Migrator, MigratorTrait};
-pub use sea_orm::{DatabaseConnection, DbErr};
 use sea_orm::{ConnectOptions, Database, sqlx};
+pub use sea_orm::{DatabaseConnection, DbErr};
 
 /// Opens a pool on `url` (SQLite file, created when missing, or PostgreSQL).
 ///

@@ -17,13 +17,24 @@ pub struct SessionRow {
 
 impl From<session::Model> for SessionRow {
     fn from(m: session::Model) -> Self {
-        Self { id: m.id, user_id: m.user_id, csrf_token: m.csrf_token, created_at: m.created_at, last_seen_at: m.last_seen_at }
+        Self {
+            id: m.id,
+            user_id: m.user_id,
+            csrf_token: m.csrf_token,
+            created_at: m.created_at,
+            last_seen_at: m.last_seen_at,
+        }
     }
 }
 
 /// # Errors
 /// Database errors.
-pub async fn create(db: &impl ConnectionTrait, id_hash: &str, user_id: i64, csrf_token: &str) -> Result<(), sea_orm::DbErr> {
+pub async fn create(
+    db: &impl ConnectionTrait,
+    id_hash: &str,
+    user_id: i64,
+    csrf_token: &str,
+) -> Result<(), sea_orm::DbErr> {
     let now = Utc::now();
     session::ActiveModel {
         id: Set(id_hash.to_owned()),
@@ -65,7 +76,11 @@ pub async fn delete(db: &impl ConnectionTrait, id_hash: &str) -> Result<(), sea_
 ///
 /// # Errors
 /// Database errors.
-pub async fn delete_for_user(db: &impl ConnectionTrait, user_id: i64, keep: Option<&str>) -> Result<u64, sea_orm::DbErr> {
+pub async fn delete_for_user(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    keep: Option<&str>,
+) -> Result<u64, sea_orm::DbErr> {
     let mut q = session::Entity::delete_many().filter(session::Column::UserId.eq(user_id));
     if let Some(keep) = keep {
         q = q.filter(session::Column::Id.ne(keep));

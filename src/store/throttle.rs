@@ -2,7 +2,10 @@
 //! database so that every app instance sees the same counts.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, sea_query::{Expr, ExprTrait, OnConflict}, Set};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set,
+    sea_query::{Expr, ExprTrait, OnConflict},
+};
 
 use super::entities::login_throttle as lt;
 

@@ -22,13 +22,11 @@ fn to_domain(m: user::Model) -> Result<(User, Option<String>), sea_orm::DbErr> {
 ///
 /// # Errors
 /// Database errors.
-pub async fn find_by_email(db: &impl ConnectionTrait, email: &Email) -> Result<Option<(User, Option<String>)>, sea_orm::DbErr> {
-    user::Entity::find()
-        .filter(user::Column::Email.eq(email.as_str()))
-        .one(db)
-        .await?
-        .map(to_domain)
-        .transpose()
+pub async fn find_by_email(
+    db: &impl ConnectionTrait,
+    email: &Email,
+) -> Result<Option<(User, Option<String>)>, sea_orm::DbErr> {
+    user::Entity::find().filter(user::Column::Email.eq(email.as_str())).one(db).await?.map(to_domain).transpose()
 }
 
 /// # Errors
@@ -39,7 +37,10 @@ pub async fn find(db: &impl ConnectionTrait, id: i64) -> Result<Option<User>, se
 
 /// # Errors
 /// Database errors.
-pub async fn find_with_hash(db: &impl ConnectionTrait, id: i64) -> Result<Option<(User, Option<String>)>, sea_orm::DbErr> {
+pub async fn find_with_hash(
+    db: &impl ConnectionTrait,
+    id: i64,
+) -> Result<Option<(User, Option<String>)>, sea_orm::DbErr> {
     user::Entity::find_by_id(id).one(db).await?.map(to_domain).transpose()
 }
 
@@ -107,7 +108,9 @@ pub async fn memberships(db: &impl ConnectionTrait, user_id: i64) -> Result<Vec<
         .await?
         .into_iter()
         .map(|(org, role)| {
-            Role::parse(&role).map(|r| (org, r)).map_err(|e| sea_orm::DbErr::Custom(format!("membership of user {user_id}: {e}")))
+            Role::parse(&role)
+                .map(|r| (org, r))
+                .map_err(|e| sea_orm::DbErr::Custom(format!("membership of user {user_id}: {e}")))
         })
         .collect()
 }

@@ -54,17 +54,21 @@ pub fn index(nav: &Nav<'_>, orgs: &[Listed], new_partner: Option<NewPartner<'_>>
             }
         }
     }
-    super::page("Organizations", Some(nav), html! {
-        h1 { "Organizations" }
-        (messages(notice, new_partner.as_ref().and_then(|n| n.error)))
-        section {
-            @if orgs.is_empty() { p.muted { "There is no organization you may see." } }
-            @else { (branch(None, &children)) }
-        }
-        @if let Some(form) = new_partner {
-            (new_partner_form(nav.csrf, &form))
-        }
-    })
+    super::page(
+        "Organizations",
+        Some(nav),
+        html! {
+            h1 { "Organizations" }
+            (messages(notice, new_partner.as_ref().and_then(|n| n.error)))
+            section {
+                @if orgs.is_empty() { p.muted { "There is no organization you may see." } }
+                @else { (branch(None, &children)) }
+            }
+            @if let Some(form) = new_partner {
+                (new_partner_form(nav.csrf, &form))
+            }
+        },
+    )
 }
 
 fn new_partner_form(csrf: &str, form: &NewPartner<'_>) -> Markup {
@@ -126,39 +130,43 @@ pub struct OrgPage<'a> {
 
 pub fn show(nav: &Nav<'_>, p: &OrgPage<'_>) -> Markup {
     let org = p.org;
-    super::page(&org.name, Some(nav), html! {
-        h1 { (org.name) (status_tag(org.status)) }
-        (messages(p.notice, p.error))
-        section {
-            dl.facts {
-                dt { "Kind" } dd { (kind_label(org)) }
-                dt { "Tier" } dd { (org.tier.as_str()) }
-                dt { "Status" } dd { (org.status.as_str()) }
-                @if let Some(parent) = p.parent {
-                    dt { "Part of" } dd { a href={ "/orgs/" (parent.id) } { (parent.name) } }
-                }
-            }
-        }
-        section {
-            h2 { "Members" }
-            @if p.members.is_empty() { p.muted { "No members yet." } }
-            @else {
-                table {
-                    thead { tr { th { "Name" } th { "Email" } th { "Role" } th { "Actions" } } }
-                    tbody { @for row in p.members { (member_row(nav.csrf, org, row)) } }
-                }
-            }
-        }
-        @if !p.grantable_new.is_empty() {
-            (add_member_form(nav.csrf, org, p.grantable_new, p.add_member))
-        }
-        @if !p.children.is_empty() {
+    super::page(
+        &org.name,
+        Some(nav),
+        html! {
+            h1 { (org.name) (status_tag(org.status)) }
+            (messages(p.notice, p.error))
             section {
-                h2 { "Organizations beneath it" }
-                ul { @for child in p.children { li { a href={ "/orgs/" (child.id) } { (child.name) } (status_tag(child.status)) } } }
+                dl.facts {
+                    dt { "Kind" } dd { (kind_label(org)) }
+                    dt { "Tier" } dd { (org.tier.as_str()) }
+                    dt { "Status" } dd { (org.status.as_str()) }
+                    @if let Some(parent) = p.parent {
+                        dt { "Part of" } dd { a href={ "/orgs/" (parent.id) } { (parent.name) } }
+                    }
+                }
             }
-        }
-    })
+            section {
+                h2 { "Members" }
+                @if p.members.is_empty() { p.muted { "No members yet." } }
+                @else {
+                    table {
+                        thead { tr { th { "Name" } th { "Email" } th { "Role" } th { "Actions" } } }
+                        tbody { @for row in p.members { (member_row(nav.csrf, org, row)) } }
+                    }
+                }
+            }
+            @if !p.grantable_new.is_empty() {
+                (add_member_form(nav.csrf, org, p.grantable_new, p.add_member))
+            }
+            @if !p.children.is_empty() {
+                section {
+                    h2 { "Organizations beneath it" }
+                    ul { @for child in p.children { li { a href={ "/orgs/" (child.id) } { (child.name) } (status_tag(child.status)) } } }
+                }
+            }
+        },
+    )
 }
 
 fn member_row(csrf: &str, org: &Org, row: &MemberRow) -> Markup {

@@ -19,11 +19,26 @@ async fn the_right_password_signs_in_and_goes_back_where_the_user_was_going() {
     assert!(form.body.contains("name=\"next\" value=\"/orgs?x=1\""), "{}", form.body);
     let token = form.csrf();
     let page = browser
-        .post_raw("/login", &[("csrf_token", &token), ("email", "  Bob@BlueHarbor.example "), ("password", DEMO_PASSWORD), ("next", "/orgs?x=1")])
+        .post_raw(
+            "/login",
+            &[
+                ("csrf_token", &token),
+                ("email", "  Bob@BlueHarbor.example "),
+                ("password", DEMO_PASSWORD),
+                ("next", "/orgs?x=1"),
+            ],
+        )
         .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     assert_eq!(page.location.as_deref(), Some("/orgs?x=1"));
-    let cookie = page.headers.get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).find(|c| c.starts_with("portal_session=")).expect("session cookie").to_owned();
+    let cookie = page
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("portal_session="))
+        .expect("session cookie")
+        .to_owned();
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
     assert_eq!(browser.get("/orgs").await.status, StatusCode::OK);
     assert_eq!(app.count("sessions", "1=1").await, 1);
@@ -36,7 +51,15 @@ async fn sign_in_never_redirects_off_site() {
     let browser = app.browser();
     let token = browser.get("/login").await.csrf();
     let page = browser
-        .post_raw("/login", &[("csrf_token", &token), ("email", email("bob")), ("password", DEMO_PASSWORD), ("next", "//evil.example/")])
+        .post_raw(
+            "/login",
+            &[
+                ("csrf_token", &token),
+                ("email", email("bob")),
+                ("password", DEMO_PASSWORD),
+                ("next", "//evil.example/"),
+            ],
+        )
         .await;
     assert_eq!(page.location.as_deref(), Some("/"));
 }
@@ -61,7 +84,9 @@ async fn a_wrong_password_and_an_unknown_email_get_the_same_answer_and_no_sessio
 async fn a_disabled_user_cannot_sign_in_even_with_the_right_password() {
     let app = spawn().await;
     let bob = app.user_id("bob").await;
-    partner_portal::store::users::set_status(&app.db, bob, partner_portal::domain::UserStatus::Disabled).await.expect("disable");
+    partner_portal::store::users::set_status(&app.db, bob, partner_portal::domain::UserStatus::Disabled)
+        .await
+        .expect("disable");
     let page = app.browser().sign_in(email("bob"), DEMO_PASSWORD).await;
     assert_eq!(page.status, StatusCode::UNAUTHORIZED);
     assert_eq!(app.count("sessions", "1=1").await, 0);
@@ -81,7 +106,12 @@ async fn a_burst_of_wrong_passwords_is_throttled_and_the_right_one_works_after_t
     let locked = browser.sign_in(email("carol"), DEMO_PASSWORD).await;
     assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(locked.body.contains("Try again in"), "{}", locked.body);
-    let retry: u64 = locked.headers.get("retry-after").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok()).expect("Retry-After");
+    let retry: u64 = locked
+        .headers
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .expect("Retry-After");
     assert!((1..=2).contains(&retry), "{retry}");
     // Another account from the same address is not locked by carol's failures.
     assert_eq!(app.browser().sign_in(email("dan"), DEMO_PASSWORD).await.status, StatusCode::SEE_OTHER);
@@ -126,7 +156,9 @@ async fn signing_in_again_gives_a_new_session_id_and_ends_the_old_one() {
     let first = browser.cookie("portal_session").expect("cookie");
     // Signed in, /login redirects; post the form directly with the session's token.
     let csrf = browser.csrf.clone();
-    let page = browser.post_raw("/login", &[("csrf_token", &csrf), ("email", email("bob")), ("password", DEMO_PASSWORD)]).await;
+    let page = browser
+        .post_raw("/login", &[("csrf_token", &csrf), ("email", email("bob")), ("password", DEMO_PASSWORD)])
+        .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     let second = browser.cookie("portal_session").expect("cookie");
     assert_ne!(first, second);
@@ -151,7 +183,12 @@ async fn idle_and_absolute_timeouts_end_sessions() {
     assert_eq!(app.count("sessions", "1=1").await, 0);
 }
 
-async fn age_sessions(app: &crate::helpers::TestApp, user_id: i64, created: Option<chrono::DateTime<chrono::Utc>>, seen: chrono::DateTime<chrono::Utc>) {
+async fn age_sessions(
+    app: &crate::helpers::TestApp,
+    user_id: i64,
+    created: Option<chrono::DateTime<chrono::Utc>>,
+    seen: chrono::DateTime<chrono::Utc>,
+) {
     use partner_portal::store::entities::session;
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
     let mut update = session::Entity::update_many().col_expr(session::Column::LastSeenAt, Expr::value(seen));
@@ -181,7 +218,10 @@ async fn a_bad_new_password_is_refused_with_a_message_and_changes_nothing() {
     let bob = app.signed_in("bob").await;
     let other = app.signed_in("bob").await;
     let cases = [
-        (("wrong current", "tidal lantern quietly 42 mosaics", "tidal lantern quietly 42 mosaics"), "current password is not right"),
+        (
+            ("wrong current", "tidal lantern quietly 42 mosaics", "tidal lantern quietly 42 mosaics"),
+            "current password is not right",
+        ),
         ((DEMO_PASSWORD, "tidal lantern quietly 42 mosaics", "tidal lantern quietly 43 mosaics"), "differ"),
         ((DEMO_PASSWORD, "short", "short"), "at least 12 characters"),
         ((DEMO_PASSWORD, "password1234", "password1234"), "too common"),

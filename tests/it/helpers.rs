@@ -54,7 +54,8 @@ async fn template() -> &'static Template {
                 _ => {
                     std::fs::create_dir_all(test_dir()).expect("test dir");
                     let path = test_dir().join("template.db");
-                    let db = store::connect(&format!("sqlite://{}?mode=rwc", path.display())).await.expect("template db");
+                    let db =
+                        store::connect(&format!("sqlite://{}?mode=rwc", path.display())).await.expect("template db");
                     store::migrate(&db).await.expect("migrate template");
                     seed::demo(&db, &passwords).await.expect("seed template");
                     db.execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)").await.expect("checkpoint");
@@ -79,7 +80,10 @@ async fn fresh_database() -> String {
             let admin = store::connect(&format!("{server}/postgres")).await.expect("maintenance database");
             let copy = format!("{name}_t{n}");
             admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{copy}\"")).await.expect("drop old copy");
-            admin.execute_unprepared(&format!("CREATE DATABASE \"{copy}\" TEMPLATE \"{name}\"")).await.expect("copy template");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE \"{copy}\" TEMPLATE \"{name}\""))
+                .await
+                .expect("copy template");
             admin.close().await.ok();
             format!("{server}/{copy}")
         }
@@ -160,7 +164,10 @@ impl TestApp {
         let name = crate::policy_table::org_name(short);
         let row = self
             .db
-            .query_one_raw(sea_orm::Statement::from_string(self.db.get_database_backend(), format!("SELECT id FROM organizations WHERE name = '{name}'")))
+            .query_one_raw(sea_orm::Statement::from_string(
+                self.db.get_database_backend(),
+                format!("SELECT id FROM organizations WHERE name = '{name}'"),
+            ))
             .await
             .expect("query")
             .expect("org exists");
@@ -171,7 +178,10 @@ impl TestApp {
         let email = crate::policy_table::email(short);
         let row = self
             .db
-            .query_one_raw(sea_orm::Statement::from_string(self.db.get_database_backend(), format!("SELECT id FROM users WHERE email = '{email}'")))
+            .query_one_raw(sea_orm::Statement::from_string(
+                self.db.get_database_backend(),
+                format!("SELECT id FROM users WHERE email = '{email}'"),
+            ))
             .await
             .expect("query")
             .expect("user exists");
@@ -195,7 +205,8 @@ impl TestApp {
 
 /// A browser around a given cookie jar.
 pub fn browser_with(base: &str, jar: Arc<reqwest::cookie::Jar>) -> Browser {
-    let client = reqwest::Client::builder().cookie_provider(jar.clone()).redirect(Policy::none()).build().expect("client");
+    let client =
+        reqwest::Client::builder().cookie_provider(jar.clone()).redirect(Policy::none()).build().expect("client");
     Browser { client, jar, base: base.to_owned(), csrf: String::new() }
 }
 

@@ -18,7 +18,10 @@ async fn bob_sees_blue_harbor_and_nothing_of_summit() {
     let page = bob.get(&format!("/orgs/{summit}")).await;
     assert_eq!(page.status, StatusCode::NOT_FOUND);
     assert!(!page.body.contains("Summit"));
-    assert_eq!(app.count("audit_events", &format!("action = 'read' AND outcome = 'denied' AND resource_id = {summit}")).await, 1);
+    assert_eq!(
+        app.count("audit_events", &format!("action = 'read' AND outcome = 'denied' AND resource_id = {summit}")).await,
+        1
+    );
     let dashboard = bob.get("/").await;
     assert!(dashboard.body.contains("Blue Harbor IT") && !dashboard.body.contains("Summit"));
 }
@@ -46,23 +49,37 @@ async fn alice_manages_members_of_her_resellers() {
     let page = alice.get(&format!("/orgs/{blue}")).await;
     assert!(page.body.contains("Add a member") && page.body.contains("Change role"));
 
-    let page = alice.post(&format!("/orgs/{blue}/members/{bob}/role"), &[("role", "admin"), ("current", "member")]).await;
+    let page =
+        alice.post(&format!("/orgs/{blue}/members/{bob}/role"), &[("role", "admin"), ("current", "member")]).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     assert_eq!(app.count("memberships", &format!("org_id = {blue} AND user_id = {bob} AND role = 'admin'")).await, 1);
 
-    let page = alice.post(&format!("/orgs/{cedar}/members"), &[("email", "CAROL@summit.example"), ("role", "viewer")]).await;
+    let page =
+        alice.post(&format!("/orgs/{cedar}/members"), &[("email", "CAROL@summit.example"), ("role", "viewer")]).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     assert_eq!(page.location, Some(format!("/orgs/{cedar}?done=added")));
-    assert_eq!(app.count("memberships", &format!("org_id = {cedar} AND user_id = {carol} AND role = 'viewer'")).await, 1);
+    assert_eq!(
+        app.count("memberships", &format!("org_id = {cedar} AND user_id = {carol} AND role = 'viewer'")).await,
+        1
+    );
 
     let page = alice.post(&format!("/orgs/{cedar}/members/{carol}/remove"), &[("current", "viewer")]).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     assert_eq!(app.count("memberships", &format!("org_id = {cedar} AND user_id = {carol}")).await, 0);
 
     for action in ["change_role", "add_member", "remove_member"] {
-        assert_eq!(app.count("audit_events", &format!("action = '{action}' AND outcome = 'allowed'")).await, 1, "{action}");
+        assert_eq!(
+            app.count("audit_events", &format!("action = '{action}' AND outcome = 'allowed'")).await,
+            1,
+            "{action}"
+        );
     }
-    let detail = app.count("audit_events", "action = 'change_role' AND detail LIKE '%\"before\":\"member\"%' AND detail LIKE '%\"after\":\"admin\"%'").await;
+    let detail = app
+        .count(
+            "audit_events",
+            "action = 'change_role' AND detail LIKE '%\"before\":\"member\"%' AND detail LIKE '%\"after\":\"admin\"%'",
+        )
+        .await;
     assert_eq!(detail, 1, "before and after recorded");
 }
 
@@ -109,20 +126,26 @@ async fn nobody_raises_their_own_role_or_grants_above_it() {
     let acme = app.org_id("acme").await;
 
     let bob = app.signed_in("bob").await;
-    let page = bob.post(&format!("/orgs/{blue}/members/{bob_id}/role"), &[("role", "admin"), ("current", "member")]).await;
+    let page =
+        bob.post(&format!("/orgs/{blue}/members/{bob_id}/role"), &[("role", "admin"), ("current", "member")]).await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
 
     let alice = app.signed_in("alice").await;
-    let page = alice.post(&format!("/orgs/{northwind}/members/{alice_id}/role"), &[("role", "viewer"), ("current", "admin")]).await;
+    let page = alice
+        .post(&format!("/orgs/{northwind}/members/{alice_id}/role"), &[("role", "viewer"), ("current", "admin")])
+        .await;
     assert_eq!(page.status, StatusCode::FORBIDDEN, "no changing one's own role");
     let page = alice.post(&format!("/orgs/{acme}/members"), &[("email", email("alice")), ("role", "admin")]).await;
     assert_eq!(page.status, StatusCode::NOT_FOUND, "a partner admin cannot reach the vendor org");
-    let page = alice.post(&format!("/orgs/{blue}/members/{bob_id}/role"), &[("role", "finance"), ("current", "member")]).await;
+    let page =
+        alice.post(&format!("/orgs/{blue}/members/{bob_id}/role"), &[("role", "finance"), ("current", "member")]).await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "vendor roles do not exist in partner orgs");
 
     let manager = app.signed_in("manager").await;
     let manager_id = app.user_id("manager").await;
-    let page = manager.post(&format!("/orgs/{acme}/members/{manager_id}/role"), &[("role", "admin"), ("current", "channel_manager")]).await;
+    let page = manager
+        .post(&format!("/orgs/{acme}/members/{manager_id}/role"), &[("role", "admin"), ("current", "channel_manager")])
+        .await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
 
     assert_eq!(app.count("memberships", "role = 'admin'").await, 2, "still only the two seeded admins");
@@ -175,9 +198,18 @@ async fn malformed_ids_and_oversized_bodies_are_refused() {
     for path in ["/orgs/abc", "/orgs/0", "/orgs/-3", "/orgs/99999999999999999999", "/orgs/999"] {
         assert_eq!(admin.get(path).await.status, StatusCode::NOT_FOUND, "{path}");
     }
-    assert_eq!(admin.post("/orgs/abc/members", &[("email", email("bob")), ("role", "viewer")]).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        admin.post("/orgs/abc/members", &[("email", email("bob")), ("role", "viewer")]).await.status,
+        StatusCode::NOT_FOUND
+    );
     let blue = app.org_id("blueharbor").await;
-    assert_eq!(admin.post(&format!("/orgs/{blue}/members/xyz/role"), &[("role", "viewer"), ("current", "member")]).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        admin
+            .post(&format!("/orgs/{blue}/members/xyz/role"), &[("role", "viewer"), ("current", "member")])
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
     let huge = "x".repeat(200 * 1024);
     let page = admin.post("/orgs", &[("name", huge.as_str()), ("tier", "gold")]).await;
     assert_eq!(page.status, StatusCode::PAYLOAD_TOO_LARGE);
@@ -189,9 +221,17 @@ async fn the_vendor_admin_creates_partners_and_bad_input_is_refused() {
     let admin = app.signed_in("admin").await;
     let northwind = app.org_id("northwind").await.to_string();
     let acme = app.org_id("acme").await.to_string();
-    let page = admin.post("/orgs", &[("name", "  Delta   Networks "), ("tier", "gold"), ("parent_id", &northwind)]).await;
+    let page =
+        admin.post("/orgs", &[("name", "  Delta   Networks "), ("tier", "gold"), ("parent_id", &northwind)]).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
-    assert_eq!(app.count("organizations", &format!("name = 'Delta Networks' AND parent_id = {northwind} AND kind = 'partner'")).await, 1);
+    assert_eq!(
+        app.count(
+            "organizations",
+            &format!("name = 'Delta Networks' AND parent_id = {northwind} AND kind = 'partner'")
+        )
+        .await,
+        1
+    );
     assert_eq!(app.count("audit_events", "action = 'create_partner' AND outcome = 'allowed'").await, 1);
 
     let before = app.count("organizations", "1=1").await;

@@ -69,7 +69,11 @@ fn the_sql_scope_agrees_with_the_policy_for_every_user_org_and_condition() {
             let scope = Scope::readable(&actor, &tree);
             for org in ORGS {
                 let polar = world.org(org);
-                assert_eq!(scope.contains(polar.id), authz.allowed(&actor, Action::Read, &polar), "{user} reading {org}");
+                assert_eq!(
+                    scope.contains(polar.id),
+                    authz.allowed(&actor, Action::Read, &polar),
+                    "{user} reading {org}"
+                );
                 checked += 1;
             }
         }
@@ -117,7 +121,11 @@ async fn each_user_lists_exactly_the_orgs_they_may_open() {
 fn check_policy_reports_a_broken_policy_with_its_line_and_fails() {
     let dir = std::env::temp_dir().join(format!("portal-broken-policy-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");
-    std::fs::write(dir.join("portal.polar"), "actor User {}\n\nallow(actor, \"read\", resource) if\n  actor.id = = 1;\n").expect("write");
+    std::fs::write(
+        dir.join("portal.polar"),
+        "actor User {}\n\nallow(actor, \"read\", resource) if\n  actor.id = = 1;\n",
+    )
+    .expect("write");
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_partner-portal"))
         .args(["check-policy", "--policies"])
         .arg(&dir)

@@ -12,12 +12,15 @@ use partner_portal::{
     services::seed::{DEMO_ORGS, DEMO_USERS},
 };
 
+/// A demo user's id, memberships and managed orgs.
+pub type Person = (i64, Vec<(i64, Role)>, Vec<i64>);
+
 /// The demo organizations and people, in memory, with ids in seeding order.
 #[derive(Clone)]
 pub struct World {
     nodes: Vec<OrgNode>,
     pub org_ids: HashMap<&'static str, i64>,
-    pub users: HashMap<&'static str, (i64, Vec<(i64, Role)>, Vec<i64>)>,
+    pub users: HashMap<&'static str, Person>,
     pub active: bool,
 }
 
@@ -35,7 +38,11 @@ pub fn org_name(short: &str) -> &'static str {
 
 /// Short names for the demo users: the part of the email before `@`.
 pub fn email(short: &str) -> &'static str {
-    DEMO_USERS.iter().map(|u| u.0).find(|e| e.split('@').next() == Some(short)).unwrap_or_else(|| panic!("no demo user {short}"))
+    DEMO_USERS
+        .iter()
+        .map(|u| u.0)
+        .find(|e| e.split('@').next() == Some(short))
+        .unwrap_or_else(|| panic!("no demo user {short}"))
 }
 
 impl World {
@@ -255,7 +262,12 @@ impl Row {
             Target::Change(org, user, role, current) => authz.allowed(
                 actor,
                 self.action,
-                &RoleChange { org: world.org(org), user_id: world.user_id(user), role: role.into(), current: current.into() },
+                &RoleChange {
+                    org: world.org(org),
+                    user_id: world.user_id(user),
+                    role: role.into(),
+                    current: current.into(),
+                },
             ),
         }
     }
