@@ -32,6 +32,9 @@ pub enum AppError {
     /// Someone else acted first.
     #[error("{0}")]
     Stale(String),
+    /// Overloaded for a moment; try again shortly.
+    #[error("busy")]
+    Busy,
     #[error("internal: {0}")]
     Internal(String),
 }
@@ -42,6 +45,7 @@ impl From<services::Error> for AppError {
             services::Error::Invalid(invalid) => AppError::Invalid(invalid.0),
             services::Error::Stale(msg) => AppError::Stale(msg),
             services::Error::NotFound => AppError::NotFound,
+            services::Error::Busy => AppError::Busy,
             services::Error::Db(e) => AppError::Internal(e.to_string()),
             services::Error::Internal(e) => AppError::Internal(e),
         }
@@ -77,6 +81,9 @@ impl IntoResponse for AppError {
             AppError::TooLarge => {
                 (StatusCode::PAYLOAD_TOO_LARGE, "That form is larger than any this portal accepts.".to_owned())
             }
+            AppError::Busy => {
+                (StatusCode::SERVICE_UNAVAILABLE, "The portal is busy. Please try again in a few seconds.".to_owned())
+            }
             AppError::Internal(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on our side. Please try again.".to_owned())
             }
@@ -86,6 +93,9 @@ impl IntoResponse for AppError {
             response.extensions_mut().insert(InternalErrorDetail(detail));
         }
         response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        }
         response
     }
 }

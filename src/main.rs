@@ -112,8 +112,10 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
     let authz = Authz::load(settings.policies.as_deref()).context("policy")?;
     let db = store::connect(&settings.database_url).await.context("PORTAL_DATABASE_URL")?;
     store::migrate(&db).await.context("migrations")?;
+    // Half the cores at most hash passwords, so a flood of sign-ins leaves the other
+    // half to every other page.
     let cores = std::thread::available_parallelism().map_or(2, usize::from);
-    let passwords = services::passwords::Passwords::new(cores)?;
+    let passwords = services::passwords::Passwords::new(cores.div_ceil(2))?;
     if demo {
         if services::seed::demo(&db, &passwords).await? {
             println!("Demo data loaded. Sign in with any of these (password: {}):", services::seed::DEMO_PASSWORD);

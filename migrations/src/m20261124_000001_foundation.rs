@@ -1,4 +1,4 @@
-//! Organizations, users, memberships, account managers, sessions,
+//! Organizations, users, memberships, account managers, invitations, sessions,
 //! sign-in throttling and the audit log.
 
 use sea_orm_migration::{prelude::*, schema::*};
@@ -47,6 +47,15 @@ enum AccountManagers {
     ManagerId,
     OrgId,
     CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum Invitations {
+    Table,
+    TokenHash,
+    UserId,
+    CreatedBy,
+    ExpiresAt,
 }
 
 #[derive(DeriveIden)]
@@ -200,6 +209,25 @@ impl MigrationTrait for Migration {
         .await?;
         m.create_index(index("ix_account_managers_org", AccountManagers::Table, &["org_id"], false)).await?;
 
+        // Like sessions, an invitation is stored under the SHA-256 of its link's token.
+        m.create_table(
+            Table::create()
+                .table(Invitations::Table)
+                .col(string_len(Invitations::TokenHash, 64).primary_key())
+                .col(big_integer(Invitations::UserId))
+                .col(big_integer(Invitations::CreatedBy))
+                .col(timestamp_with_time_zone(Invitations::ExpiresAt))
+                .foreign_key(&mut fk(
+                    "fk_invitations_user",
+                    (Invitations::Table, Invitations::UserId),
+                    (Users::Table, Users::Id),
+                    ForeignKeyAction::Cascade,
+                ))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index("ix_invitations_user", Invitations::Table, &["user_id"], false)).await?;
+
         // The session id stored here is the SHA-256 of the cookie's token, so a copy of
         // the table does not let anyone sign in as the sessions' users.
         m.create_table(
@@ -260,6 +288,7 @@ impl MigrationTrait for Migration {
             AuditEvents::Table.into_iden(),
             LoginThrottle::Table.into_iden(),
             Sessions::Table.into_iden(),
+            Invitations::Table.into_iden(),
             AccountManagers::Table.into_iden(),
             Memberships::Table.into_iden(),
             Users::Table.into_iden(),

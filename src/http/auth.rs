@@ -23,6 +23,9 @@ use crate::{
 pub struct NextQuery {
     #[serde(default)]
     next: String,
+    /// Set after an invitation is accepted.
+    #[serde(default)]
+    welcome: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -64,18 +67,24 @@ pub async fn login_page(
     if info.session.is_some() {
         return Redirect::to(safe_next(&query.next)).into_response();
     }
-    let (jar, token) = match info.anonymous_csrf {
-        Some(token) => (jar, token),
-        None => {
-            let token = services::auth::random_token();
-            (jar.add(cookie(&st, CSRF_COOKIE, token.clone())), token)
-        }
-    };
-    let page = views::auth::login(&token, "", safe_next(&query.next), None);
+    let (jar, token) = anonymous_csrf(&st, jar, &info);
+    let notice = (!query.welcome.is_empty()).then_some("Your password is set. Sign in to continue.");
+    let page = views::auth::login(&token, "", safe_next(&query.next), None, notice);
     (jar, no_store(page)).into_response()
 }
 
-fn no_store(page: maud::Markup) -> impl IntoResponse {
+/// The signed-out visitor's CSRF token, set as a cookie when the browser has none.
+pub(super) fn anonymous_csrf(st: &AppState, jar: CookieJar, info: &RequestInfo) -> (CookieJar, String) {
+    match &info.anonymous_csrf {
+        Some(token) => (jar, token.clone()),
+        None => {
+            let token = services::auth::random_token();
+            (jar.add(cookie(st, CSRF_COOKIE, token.clone())), token)
+        }
+    }
+}
+
+pub(super) fn no_store(page: maud::Markup) -> impl IntoResponse {
     ([(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))], page)
 }
 
@@ -102,12 +111,12 @@ pub async fn login(
         }
         Err(SignInError::Rejected) => {
             let msg = SignInError::Rejected.to_string();
-            Ok((StatusCode::UNAUTHORIZED, no_store(views::auth::login(&token, &form.email, &next, Some(&msg))))
+            Ok((StatusCode::UNAUTHORIZED, no_store(views::auth::login(&token, &form.email, &next, Some(&msg), None)))
                 .into_response())
         }
         Err(err @ SignInError::Throttled { retry_after }) => {
             let msg = err.to_string();
-            let page = views::auth::login(&token, &form.email, &next, Some(&msg));
+            let page = views::auth::login(&token, &form.email, &next, Some(&msg), None);
             Ok((StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, retry_after.to_string())], no_store(page))
                 .into_response())
         }

@@ -17,7 +17,7 @@ use super::{
 use crate::{
     AppState,
     authz::{Account, Action, Organization, RoleChange},
-    domain::{Email, Org, Role},
+    domain::{Email, Org, PersonName, Role},
     error::AppError,
     services, store,
     views::orgs::AddMemberValues,
@@ -27,6 +27,9 @@ use crate::{
 pub struct AddMemberForm {
     #[serde(default)]
     email: String,
+    /// Only for someone without an account yet, who is then invited.
+    #[serde(default)]
+    name: String,
     #[serde(default)]
     role: String,
 }
@@ -57,7 +60,7 @@ async fn refuse(
 ) -> Result<Response, AppError> {
     let state = PageState {
         error: Some(message),
-        add_member: add.map(|f| AddMemberValues { email: &f.email, role: &f.role }),
+        add_member: add.map(|f| AddMemberValues { email: &f.email, name: &f.name, role: &f.role }),
         ..PageState::default()
     };
     let page = render_show(st, ctx, org, polar, state).await?;
@@ -87,13 +90,50 @@ pub async fn add(
         Err(invalid) => return refuse(&st, &ctx, org, polar, &invalid.0, Some(&form)).await,
     };
     let Some((user, _)) = store::users::find_by_email(&st.db, &email).await? else {
-        let msg = format!("No account uses {email}. Ask a vendor admin to create it first.");
-        return refuse(&st, &ctx, org, polar, &msg, Some(&form)).await;
+        return invite(&st, &ctx, org, polar, &email, role, &form).await;
     };
     ctx.require(&st, Action::Apply, &change(&polar, user.id, Some(role), None), ("organization", Some(org.id))).await?;
     match services::members::add(&st.db, ctx.who(), &org, &user, role).await {
         Ok(()) => Ok(Redirect::to(&format!("/orgs/{}?done=added", org.id)).into_response()),
         Err(services::Error::Invalid(invalid)) => refuse(&st, &ctx, org, polar, &invalid.0, Some(&form)).await,
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// Invites someone who has no account yet: the new account joins as an invited member
+/// and the page shows the one-time link with which they choose a password.
+async fn invite(
+    st: &AppState,
+    ctx: &Ctx,
+    org: Org,
+    polar: Organization,
+    email: &Email,
+    role: Role,
+    form: &AddMemberForm,
+) -> Result<Response, AppError> {
+    let name = if form.name.trim().is_empty() {
+        let msg = format!("No account uses {email} yet. Enter their name to invite them.");
+        return refuse(st, ctx, org, polar, &msg, Some(form)).await;
+    } else {
+        match PersonName::parse(&form.name) {
+            Ok(name) => name,
+            Err(invalid) => return refuse(st, ctx, org, polar, &invalid.0, Some(form)).await,
+        }
+    };
+    // A new account is nobody yet (id 0): the change is checked for the role alone.
+    ctx.require(st, Action::Apply, &change(&polar, 0, Some(role), None), ("organization", Some(org.id))).await?;
+    match services::members::invite(&st.db, ctx.who(), &org, email, &name, role).await {
+        Ok(token) => {
+            let link = format!("/invitations/{token}");
+            let notice = format!(
+                "{} is invited. Send them this link to choose a password; it works once, for {} days.",
+                email,
+                services::members::INVITATION_DAYS
+            );
+            let state = PageState { notice: Some(&notice), invitation: Some(&link), ..PageState::default() };
+            Ok(render_show(st, ctx, org, polar, state).await?.into_response())
+        }
+        Err(services::Error::Invalid(invalid)) => refuse(st, ctx, org, polar, &invalid.0, Some(form)).await,
         Err(err) => Err(err.into()),
     }
 }

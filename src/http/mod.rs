@@ -6,6 +6,7 @@ mod auth;
 pub mod context;
 mod dashboard;
 mod forms;
+mod invitations;
 mod members;
 mod orgs;
 
@@ -42,6 +43,7 @@ pub fn router(state: AppState) -> Router {
         .route("/static/app.css", get(stylesheet))
         .route("/login", get(auth::login_page).post(auth::login))
         .route("/logout", post(auth::logout))
+        .route("/invitations/{token}", get(invitations::show).post(invitations::accept))
         .route("/", get(dashboard::show))
         .route("/account", get(account::show).post(account::change_password))
         .route("/orgs", get(orgs::index).post(orgs::create))

@@ -115,6 +115,8 @@ pub struct PageState<'a> {
     pub notice: Option<&'a str>,
     pub error: Option<&'a str>,
     pub add_member: Option<AddMemberValues<'a>>,
+    /// The path of an invitation link just created, shown once.
+    pub invitation: Option<&'a str>,
 }
 
 pub async fn render_show(
@@ -193,6 +195,7 @@ pub async fn render_show(
             notice: state.notice,
             error: state.error,
             add_member: state.add_member,
+            invitation: state.invitation,
         },
     ))
 }

@@ -142,7 +142,7 @@ pub async fn sign_in(
         Some((user, hash)) => (Some(user), hash),
         None => (None, None),
     };
-    let matched = passwords.verify(hash, password).await;
+    let matched = passwords.verify(hash, password).await?;
     let user = match user {
         Some(user) if matched && user.status == UserStatus::Active => user,
         other => {
@@ -234,7 +234,7 @@ pub async fn change_password(
     client: &str,
 ) -> Result<u64, Error> {
     let (_, hash) = store::users::find_with_hash(db, user.id).await?.ok_or(Error::NotFound)?;
-    if !passwords.verify(hash, &form.current).await {
+    if !passwords.verify(hash, &form.current).await? {
         audit_denied(
             db,
             Some(user.id),

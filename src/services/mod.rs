@@ -2,6 +2,7 @@
 //! audit event. May use `store` and `domain`; never builds HTML or touches HTTP types.
 
 pub mod auth;
+pub mod invitations;
 pub mod members;
 pub mod orgs;
 pub mod passwords;
@@ -22,6 +23,9 @@ pub enum Error {
     Stale(String),
     #[error("not found")]
     NotFound,
+    /// Too much work queued (sign-in hashing); the client should retry shortly.
+    #[error("busy")]
+    Busy,
     #[error(transparent)]
     Db(#[from] DbErr),
     #[error("{0}")]

@@ -1,6 +1,7 @@
 //! Password hashing with argon2id at OWASP's minimum cost (19 MiB, 2 passes, 1 lane).
 //! Hashing runs on tokio's blocking pool behind a semaphore, so a flood of sign-ins
-//! waits its turn instead of occupying the async workers that serve every other page.
+//! waits its turn instead of occupying the async workers that serve every other page,
+//! and one that waits too long is told to come back later instead of queueing forever.
 
 use std::sync::Arc;
 
@@ -11,6 +12,9 @@ use argon2::{
 use tokio::sync::Semaphore;
 
 use super::Error;
+
+/// How long a sign-in may wait for a free hasher before it is answered "busy".
+const QUEUE_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
 
 #[derive(Clone)]
 pub struct Passwords {
@@ -51,22 +55,33 @@ impl Passwords {
     /// # Errors
     /// Hashing fails or the blocking pool is gone (shutting down).
     pub async fn hash(&self, password: &str) -> Result<String, Error> {
-        let _permit = self.permits.acquire().await.map_err(|e| Error::Internal(e.to_string()))?;
+        let _permit = self.permit().await?;
         let password = password.to_owned();
         tokio::task::spawn_blocking(move || hash_now(&password)).await.map_err(|e| Error::Internal(e.to_string()))?
     }
 
+    async fn permit(&self) -> Result<tokio::sync::SemaphorePermit<'_>, Error> {
+        match tokio::time::timeout(QUEUE_WAIT, self.permits.acquire()).await {
+            Ok(Ok(permit)) => Ok(permit),
+            Ok(Err(closed)) => Err(Error::Internal(closed.to_string())),
+            Err(_) => Err(Error::Busy),
+        }
+    }
+
     /// Whether `password` matches `stored`; with no stored hash it checks a dummy one
     /// (and answers no), taking the same time.
-    pub async fn verify(&self, stored: Option<String>, password: &str) -> bool {
-        let Ok(_permit) = self.permits.acquire().await else { return false };
+    ///
+    /// # Errors
+    /// `Busy` when every hasher stayed occupied for the whole wait.
+    pub async fn verify(&self, stored: Option<String>, password: &str) -> Result<bool, Error> {
+        let _permit = self.permit().await?;
         let (stored, real) = match stored {
             Some(s) => (s, true),
             None => ((*self.dummy).clone(), false),
         };
         let password = password.to_owned();
         let matched = tokio::task::spawn_blocking(move || verify_now(&stored, &password)).await.unwrap_or(false);
-        matched && real
+        Ok(matched && real)
     }
 }
 
@@ -79,8 +94,8 @@ mod tests {
         let passwords = Passwords::new(1).expect("hasher");
         let hash = passwords.hash("correct horse battery staple").await.expect("hash");
         assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
-        assert!(passwords.verify(Some(hash.clone()), "correct horse battery staple").await);
-        assert!(!passwords.verify(Some(hash), "wrong horse battery staple").await);
-        assert!(!passwords.verify(None, "a password nobody has, for timing").await);
+        assert!(passwords.verify(Some(hash.clone()), "correct horse battery staple").await.expect("verify"));
+        assert!(!passwords.verify(Some(hash), "wrong horse battery staple").await.expect("verify"));
+        assert!(!passwords.verify(None, "a password nobody has, for timing").await.expect("verify"));
     }
 }

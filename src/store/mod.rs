@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod entities;
+pub mod invitations;
 pub mod members;
 pub mod orgs;
 pub mod sessions;

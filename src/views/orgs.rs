@@ -113,6 +113,7 @@ pub struct MemberRow {
 #[derive(Debug, Clone, Copy)]
 pub struct AddMemberValues<'a> {
     pub email: &'a str,
+    pub name: &'a str,
     pub role: &'a str,
 }
 
@@ -126,6 +127,7 @@ pub struct OrgPage<'a> {
     pub notice: Option<&'a str>,
     pub error: Option<&'a str>,
     pub add_member: Option<AddMemberValues<'a>>,
+    pub invitation: Option<&'a str>,
 }
 
 pub fn show(nav: &Nav<'_>, p: &OrgPage<'_>) -> Markup {
@@ -136,6 +138,9 @@ pub fn show(nav: &Nav<'_>, p: &OrgPage<'_>) -> Markup {
         html! {
             h1 { (org.name) (status_tag(org.status)) }
             (messages(p.notice, p.error))
+            @if let Some(link) = p.invitation {
+                p.notice { "Invitation link: " a href=(link) { (link) } }
+            }
             section {
                 dl.facts {
                     dt { "Kind" } dd { (kind_label(org)) }
@@ -207,14 +212,16 @@ fn member_row(csrf: &str, org: &Org, row: &MemberRow) -> Markup {
 }
 
 fn add_member_form(csrf: &str, org: &Org, roles: &[Role], values: Option<AddMemberValues<'_>>) -> Markup {
-    let values = values.unwrap_or(AddMemberValues { email: "", role: "" });
+    let values = values.unwrap_or(AddMemberValues { email: "", name: "", role: "" });
     html! {
         section {
             h2 { "Add a member" }
             form method="post" action={ "/orgs/" (org.id) "/members" } {
                 (csrf_field(csrf))
-                label for="member-email" { "Email of an existing account" }
+                label for="member-email" { "Email" }
                 input #member-email type="email" name="email" value=(values.email) required;
+                label for="member-name" { "Name " span.muted { "(only for someone without an account, who is then invited)" } }
+                input #member-name type="text" name="name" value=(values.name) maxlength="120";
                 label for="member-role" { "Role" }
                 select #member-role name="role" {
                     @for role in roles { option value=(role.as_str()) selected[values.role == role.as_str()] { (role.label()) } }

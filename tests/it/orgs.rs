@@ -278,3 +278,63 @@ async fn disabling_an_account_ends_its_sessions_and_sign_ins() {
     assert_eq!(dan.post(&format!("/users/{carol}/disable"), &[]).await.status, StatusCode::NOT_FOUND);
     assert_eq!(app.count("users", "status = 'disabled'").await, 1);
 }
+
+#[tokio::test]
+async fn someone_new_is_invited_and_chooses_a_password_through_a_one_time_link() {
+    let app = spawn().await;
+    let alice = app.signed_in("alice").await;
+    let cedar = app.org_id("cedar").await;
+    let page = alice
+        .post(
+            &format!("/orgs/{cedar}/members"),
+            &[("email", "Nora@Cedar.example"), ("name", "Nora New"), ("role", "member")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    let start = page.body.find("href=\"/invitations/").expect("invitation link shown") + "href=\"".len();
+    let link = page.body[start..start + page.body[start..].find('"').expect("end")].to_owned();
+    assert_eq!(app.count("users", "email = 'nora@cedar.example' AND status = 'invited'").await, 1);
+    assert_eq!(app.count("invitations", "1=1").await, 1);
+    assert_eq!(app.count("audit_events", "action = 'invite_user' AND outcome = 'allowed'").await, 1);
+    assert_eq!(app.browser().sign_in("nora@cedar.example", "").await.status, StatusCode::UNAUTHORIZED);
+
+    let mut nora = app.browser();
+    let form = nora.get(&link).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains("Welcome, Nora New"));
+    assert_eq!(form.headers.get("cache-control").map(|v| v.as_bytes()), Some(&b"no-store"[..]));
+    let token = form.csrf();
+    let weak =
+        nora.post_raw(&link, &[("csrf_token", &token), ("new", "password1234"), ("confirm", "password1234")]).await;
+    assert_eq!(weak.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(weak.body.contains("too common"));
+    let good = "heron paddles under 9 bridges";
+    let done = nora.post_raw(&link, &[("csrf_token", &token), ("new", good), ("confirm", good)]).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.count("invitations", "1=1").await, 0);
+    assert_eq!(nora.get(&link).await.status, StatusCode::NOT_FOUND, "the link works once");
+    assert_eq!(nora.sign_in("nora@cedar.example", good).await.status, StatusCode::SEE_OTHER);
+    assert!(nora.get("/orgs").await.body.contains("Cedar Systems"));
+}
+
+#[tokio::test]
+async fn an_invitation_needs_a_name_and_a_reachable_org() {
+    let app = spawn().await;
+    let alice = app.signed_in("alice").await;
+    let cedar = app.org_id("cedar").await;
+    let summit = app.org_id("summit").await;
+    let page =
+        alice.post(&format!("/orgs/{cedar}/members"), &[("email", "nameless@cedar.example"), ("role", "viewer")]).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.body.contains("Enter their name to invite them"));
+    assert!(page.body.contains("value=\"nameless@cedar.example\""));
+    let page = alice
+        .post(
+            &format!("/orgs/{summit}/members"),
+            &[("email", "spy@summit.example"), ("name", "Spy"), ("role", "admin")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.count("users", "status = 'invited'").await, 0);
+    assert_eq!(app.browser().get("/invitations/not-a-real-token").await.status, StatusCode::NOT_FOUND);
+}

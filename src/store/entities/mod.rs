@@ -2,6 +2,7 @@
 
 pub mod account_manager;
 pub mod audit_event;
+pub mod invitation;
 pub mod login_throttle;
 pub mod membership;
 pub mod organization;
