@@ -25,7 +25,7 @@ resource Organization {
     # relation: the vendor's account manager of this partner
     "account_manager"
   ];
-  permissions = ["read", "manage_members", "create_partner"];
+  permissions = ["read", "manage_members", "create_partner", "set_status"];
 
   "member" if "admin";
   "viewer" if "member";
@@ -63,6 +63,11 @@ has_role(user: User, "account_manager", org: Organization) if
 # Only the vendor's admins create partner organizations.
 has_permission(user: User, "create_partner", org: Organization) if
   org.is_vendor and has_role(user, "admin", org);
+
+# Only the vendor's admins suspend and reactivate partners; the vendor itself is never
+# suspended.
+has_permission(user: User, "set_status", org: Organization) if
+  not org.is_vendor and has_role(user, "admin", org) and user.vendor_role = "admin";
 
 # Accounts: the vendor's admins may disable anyone but themselves; a partner admin may
 # disable someone who belongs only to orgs that admin manages.

@@ -38,7 +38,8 @@ enum Command {
     },
     /// Load and validate the policies, then exit (non-zero with the error on failure).
     CheckPolicy {
-        /// A folder of .polar files (default: PORTAL_POLICIES, else the built-in policy).
+        /// A folder of .polar files (default: PORTAL_POLICIES, else ./policies when it
+        /// exists, else the built-in policy).
         #[arg(long)]
         policies: Option<PathBuf>,
     },
@@ -69,7 +70,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = Settings::from_env()?;
     match cli.command {
         Command::CheckPolicy { policies } => {
-            let dir = policies.or_else(|| settings.policies.clone());
+            let dir = policies.or_else(|| policy_dir(&settings));
             Authz::load(dir.as_deref())?;
             println!("policy ok: {}", dir.map_or_else(|| "built-in".to_owned(), |d| d.display().to_string()));
             Ok(())
@@ -93,6 +94,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+/// `PORTAL_POLICIES`, else `./policies` when it exists, else `None` (the built-in copy),
+/// so the binary runs from any directory.
+fn policy_dir(settings: &Settings) -> Option<PathBuf> {
+    settings.policies.clone().or_else(|| {
+        let local = PathBuf::from("policies");
+        local.join("portal.polar").is_file().then_some(local)
+    })
+}
+
 fn read_password() -> anyhow::Result<String> {
     if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
         let first = rpassword::prompt_password("Password: ")?;
@@ -109,7 +119,9 @@ fn read_password() -> anyhow::Result<String> {
 }
 
 async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
-    let authz = Authz::load(settings.policies.as_deref()).context("policy")?;
+    let dir = policy_dir(&settings);
+    let authz = Authz::load(dir.as_deref()).context("policy")?;
+    tracing::info!(policies = %dir.as_ref().map_or_else(|| "built-in".to_owned(), |d| d.display().to_string()), "policy loaded");
     let db = store::connect(&settings.database_url).await.context("PORTAL_DATABASE_URL")?;
     store::migrate(&db).await.context("migrations")?;
     // Half the cores at most hash passwords, so a flood of sign-ins leaves the other

@@ -31,6 +31,7 @@ pub enum Action {
     Read,
     ManageMembers,
     CreatePartner,
+    SetStatus,
     Disable,
     Apply,
 }
@@ -41,6 +42,7 @@ impl Action {
             Action::Read => "read",
             Action::ManageMembers => "manage_members",
             Action::CreatePartner => "create_partner",
+            Action::SetStatus => "set_status",
             Action::Disable => "disable",
             Action::Apply => "apply",
         }

@@ -34,6 +34,8 @@ fn notice_text(done: &str) -> Option<&'static str> {
         "role" => Some("The role is changed."),
         "removed" => Some("The member is removed."),
         "disabled" => Some("The account is disabled and its sessions have ended."),
+        "suspended" => Some("The organization is suspended: its people can no longer use the portal for it."),
+        "active" => Some("The organization is active again."),
         _ => None,
     }
 }
@@ -173,6 +175,7 @@ pub async fn render_show(
     } else {
         Vec::new()
     };
+    let can_set_status = ctx.can(st, Action::SetStatus, &polar);
     let scope = ctx.scope();
     let children: Vec<Org> = store::orgs::list(&st.db, filter(&scope))
         .await?
@@ -196,6 +199,33 @@ pub async fn render_show(
             error: state.error,
             add_member: state.add_member,
             invitation: state.invitation,
+            can_set_status,
         },
     ))
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct StatusForm {
+    #[serde(default)]
+    status: String,
+}
+
+pub async fn set_status(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(form): Form<StatusForm>,
+) -> Result<Response, AppError> {
+    let (org, polar) = readable_org(&st, &ctx, &id).await?;
+    ctx.require(&st, Action::SetStatus, &polar, ("organization", Some(org.id))).await?;
+    let status = match crate::domain::OrgStatus::parse(&form.status) {
+        Ok(status) => status,
+        Err(invalid) => {
+            let state = PageState { error: Some(&invalid.0), ..PageState::default() };
+            let page = render_show(&st, &ctx, org, polar, state).await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+    };
+    services::orgs::set_status(&st.db, ctx.who(), &org, status).await?;
+    Ok(Redirect::to(&format!("/orgs/{}?done={}", org.id, status.as_str())).into_response())
 }

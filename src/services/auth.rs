@@ -1,4 +1,14 @@
 //! Signing in and out, sessions, and changing one's password.
+//!
+//! Sessions are our own table rather than tower-sessions': ending every session of one
+//! user (on a password change or when an account is disabled) needs sessions indexed
+//! by user, which its opaque records are not, and we refresh `last_seen_at` at most
+//! once a minute so that reading a page rarely writes.
+//!
+//! Sign-in throttling is ours too: tower_governor and similar layers count requests
+//! per key in the process's memory, while we must count *failed* sign-ins (known only
+//! after the password check) per account and per address, shared by every instance,
+//! so the counters live in the database.
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Duration as ChronoDuration, Utc};

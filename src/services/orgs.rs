@@ -4,7 +4,7 @@ use sea_orm::{DatabaseConnection, TransactionTrait};
 use serde_json::json;
 
 use super::{Error, Who, audit_allowed};
-use crate::domain::{Invalid, OrgKind, OrgName, Tier};
+use crate::domain::{Invalid, Org, OrgKind, OrgName, OrgStatus, Tier};
 use crate::store;
 
 /// Raw fields of the new-partner form.
@@ -68,4 +68,25 @@ pub async fn create_partner(db: &DatabaseConnection, who: Who<'_>, new: &NewPart
     .await?;
     txn.commit().await?;
     Ok(id)
+}
+
+/// Suspends or reactivates a partner organization.
+///
+/// # Errors
+/// `Stale` when it has that status already (someone else acted first).
+pub async fn set_status(db: &DatabaseConnection, who: Who<'_>, org: &Org, status: OrgStatus) -> Result<(), Error> {
+    let txn = db.begin().await?;
+    if org.status == status || !store::orgs::set_status(&txn, org.id, org.status, status).await? {
+        return Err(Error::Stale(format!("{} is {} already.", org.name, status.as_str())));
+    }
+    audit_allowed(
+        &txn,
+        who,
+        "set_org_status",
+        ("organization", Some(org.id)),
+        json!({"before": org.status.as_str(), "after": status.as_str()}),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
 }

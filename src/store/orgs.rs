@@ -152,13 +152,21 @@ pub async fn any(db: &impl ConnectionTrait) -> Result<bool, sea_orm::DbErr> {
     Ok(organization::Entity::find().one(db).await?.is_some())
 }
 
+/// Changes the status only if it is still `from`; returns whether it changed.
+///
 /// # Errors
 /// Database errors.
-pub async fn set_status(db: &impl ConnectionTrait, id: i64, status: OrgStatus) -> Result<(), sea_orm::DbErr> {
-    organization::Entity::update_many()
-        .col_expr(organization::Column::Status, sea_orm::sea_query::Expr::value(status.as_str()))
+pub async fn set_status(
+    db: &impl ConnectionTrait,
+    id: i64,
+    from: OrgStatus,
+    to: OrgStatus,
+) -> Result<bool, sea_orm::DbErr> {
+    let done = organization::Entity::update_many()
+        .col_expr(organization::Column::Status, sea_orm::sea_query::Expr::value(to.as_str()))
         .filter(organization::Column::Id.eq(id))
+        .filter(organization::Column::Status.eq(from.as_str()))
         .exec(db)
         .await?;
-    Ok(())
+    Ok(done.rows_affected == 1)
 }

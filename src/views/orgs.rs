@@ -128,6 +128,8 @@ pub struct OrgPage<'a> {
     pub error: Option<&'a str>,
     pub add_member: Option<AddMemberValues<'a>>,
     pub invitation: Option<&'a str>,
+    /// The viewer may suspend or reactivate this organization.
+    pub can_set_status: bool,
 }
 
 pub fn show(nav: &Nav<'_>, p: &OrgPage<'_>) -> Markup {
@@ -149,6 +151,9 @@ pub fn show(nav: &Nav<'_>, p: &OrgPage<'_>) -> Markup {
                     @if let Some(parent) = p.parent {
                         dt { "Part of" } dd { a href={ "/orgs/" (parent.id) } { (parent.name) } }
                     }
+                }
+                @if p.can_set_status {
+                    (status_form(nav.csrf, org))
                 }
             }
             section {
@@ -172,6 +177,20 @@ pub fn show(nav: &Nav<'_>, p: &OrgPage<'_>) -> Markup {
             }
         },
     )
+}
+
+fn status_form(csrf: &str, org: &Org) -> Markup {
+    let (next, label) = match org.status {
+        OrgStatus::Active => (OrgStatus::Suspended, "Suspend organization"),
+        OrgStatus::Suspended => (OrgStatus::Active, "Reactivate organization"),
+    };
+    html! {
+        form.actions method="post" action={ "/orgs/" (org.id) "/status" } {
+            (csrf_field(csrf))
+            input type="hidden" name="status" value=(next.as_str());
+            button.danger[next == OrgStatus::Suspended].secondary[next == OrgStatus::Active] type="submit" { (label) }
+        }
+    }
 }
 
 fn member_row(csrf: &str, org: &Org, row: &MemberRow) -> Markup {

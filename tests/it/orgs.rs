@@ -338,3 +338,33 @@ async fn an_invitation_needs_a_name_and_a_reachable_org() {
     assert_eq!(app.count("users", "status = 'invited'").await, 0);
     assert_eq!(app.browser().get("/invitations/not-a-real-token").await.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn suspending_a_partner_shuts_its_people_out_until_it_is_reactivated() {
+    let app = spawn().await;
+    let admin = app.signed_in("admin").await;
+    let bob = app.signed_in("bob").await;
+    let alice = app.signed_in("alice").await;
+    let blue = app.org_id("blueharbor").await;
+    let path = format!("/orgs/{blue}/status");
+
+    assert_eq!(alice.post(&path, &[("status", "suspended")]).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(bob.post(&path, &[("status", "suspended")]).await.status, StatusCode::FORBIDDEN);
+    let page = admin.post(&path, &[("status", "paused")]).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.body.contains("Choose a status"));
+    assert_eq!(app.count("organizations", "status = 'suspended'").await, 0);
+
+    assert_eq!(admin.post(&path, &[("status", "suspended")]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(bob.get(&format!("/orgs/{blue}")).await.status, StatusCode::NOT_FOUND);
+    assert!(!bob.get("/orgs").await.body.contains("Blue Harbor IT"));
+    assert_eq!(alice.get(&format!("/orgs/{blue}")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(admin.get(&format!("/orgs/{blue}")).await.status, StatusCode::OK);
+    let again = admin.post(&path, &[("status", "suspended")]).await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "a second suspension finds it suspended");
+
+    assert_eq!(admin.post(&path, &[("status", "active")]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(bob.get(&format!("/orgs/{blue}")).await.status, StatusCode::OK);
+    assert_eq!(app.count("audit_events", "action = 'set_org_status' AND outcome = 'allowed'").await, 2);
+    assert_eq!(app.count("audit_events", "action = 'set_status' AND outcome = 'denied'").await, 2);
+}

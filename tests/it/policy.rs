@@ -31,7 +31,9 @@ fn the_table_covers_every_user_action_and_condition_with_grants_and_denials() {
         assert!(ROWS.iter().any(|r| r.user == user && r.expected), "{user} has no granted row");
         assert!(ROWS.iter().any(|r| r.user == user && !r.expected), "{user} has no denied row");
     }
-    for action in [Action::Read, Action::ManageMembers, Action::CreatePartner, Action::Disable, Action::Apply] {
+    for action in
+        [Action::Read, Action::ManageMembers, Action::CreatePartner, Action::SetStatus, Action::Disable, Action::Apply]
+    {
         assert!(ROWS.iter().any(|r| r.action == action && r.expected), "{action:?} never granted");
         assert!(ROWS.iter().any(|r| r.action == action && !r.expected), "{action:?} never denied");
     }

@@ -131,7 +131,7 @@ const fn when(condition: Condition, user: &'static str, action: Action, target: 
     Row { user, action, target, expected, condition }
 }
 
-use Action::{Apply, CreatePartner, Disable, ManageMembers, Read};
+use Action::{Apply, CreatePartner, Disable, ManageMembers, Read, SetStatus};
 use Condition::{ActorDisabled, Suspended};
 use Target::{Account as Acct, Change, Org};
 
@@ -210,6 +210,15 @@ pub const ROWS: &[Row] = &[
     when(ActorDisabled, "manager", Read, Org("northwind"), false),
     when(ActorDisabled, "alice", ManageMembers, Org("blueharbor"), false),
     when(ActorDisabled, "bob", Read, Org("blueharbor"), false),
+    // Suspending partners is the vendor admins' alone; the vendor is never suspended.
+    row("admin", SetStatus, Org("blueharbor"), true),
+    row("admin", SetStatus, Org("summit"), true),
+    row("admin", SetStatus, Org("acme"), false),
+    row("alice", SetStatus, Org("blueharbor"), false),
+    row("alice", SetStatus, Org("northwind"), false),
+    row("finance", SetStatus, Org("summit"), false),
+    row("manager", SetStatus, Org("northwind"), false),
+    when(Suspended("northwind"), "admin", SetStatus, Org("northwind"), true),
     // Disabling accounts.
     row("admin", Disable, Acct("bob"), true),
     row("admin", Disable, Acct("finance"), true),
