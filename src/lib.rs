@@ -39,20 +39,29 @@ pub fn app(state: AppState) -> Router {
     http::router(state)
 }
 
-/// Deletes expired sessions now and then, so the table does not grow without bound.
-/// Safe to run on every instance at once: each pass is one idempotent DELETE.
-pub async fn purge_sessions_periodically(state: AppState) {
+/// Deletes expired sessions and stale sign-in counters; returns how many of each went.
+/// Safe to run on every instance at once: two idempotent DELETEs.
+///
+/// # Errors
+/// Database errors.
+pub async fn purge_once(state: &AppState) -> Result<(u64, u64), sea_orm::DbErr> {
+    let now = chrono::Utc::now();
+    let idle = chrono::Duration::from_std(state.settings.session_idle).unwrap_or(chrono::Duration::minutes(30));
+    let absolute = chrono::Duration::from_std(state.settings.session_absolute).unwrap_or(chrono::Duration::hours(12));
+    let sessions = store::sessions::delete_expired(&state.db, now - idle, now - absolute).await?;
+    let counters = store::throttle::delete_stale(&state.db, now - services::auth::FAILURE_WINDOW, now).await?;
+    Ok((sessions, counters))
+}
+
+/// Runs [`purge_once`] every ten minutes, so neither table grows without bound.
+pub async fn purge_periodically(state: AppState) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
     loop {
         tick.tick().await;
-        let now = chrono::Utc::now();
-        let idle = chrono::Duration::from_std(state.settings.session_idle).unwrap_or(chrono::Duration::minutes(30));
-        let absolute =
-            chrono::Duration::from_std(state.settings.session_absolute).unwrap_or(chrono::Duration::hours(12));
-        match store::sessions::delete_expired(&state.db, now - idle, now - absolute).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(sessions = n, "expired sessions deleted"),
-            Err(err) => tracing::warn!(%err, "could not delete expired sessions"),
+        match purge_once(&state).await {
+            Ok((0, 0)) => {}
+            Ok((sessions, counters)) => tracing::info!(sessions, counters, "expired sessions and counters deleted"),
+            Err(err) => tracing::warn!(%err, "could not purge expired sessions and counters"),
         }
     }
 }

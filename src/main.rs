@@ -140,7 +140,7 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
     }
     let bind = settings.bind;
     let state = AppState { db, authz, passwords, settings: Arc::new(settings) };
-    tokio::spawn(partner_portal::purge_sessions_periodically(state.clone()));
+    tokio::spawn(partner_portal::purge_periodically(state.clone()));
     let listener =
         tokio::net::TcpListener::bind(bind).await.with_context(|| format!("PORTAL_BIND: cannot listen on {bind}"))?;
     println!("Partner Portal listening on http://{bind}");

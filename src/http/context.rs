@@ -119,3 +119,11 @@ impl Ctx {
         st.authz.allowed(&self.actor, action, resource)
     }
 }
+
+/// The SQL filter that applies an authorization scope to a list query.
+pub fn sql_filter(scope: &Scope) -> store::orgs::Filter<'_> {
+    match scope {
+        Scope::All => store::orgs::Filter::All,
+        Scope::Orgs(ids) => store::orgs::Filter::Ids(ids),
+    }
+}

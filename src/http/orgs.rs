@@ -7,7 +7,7 @@ use axum::{
 };
 use maud::Markup;
 
-use super::{Ctx, dashboard::filter, forms::Form, path_id};
+use super::{Ctx, context::sql_filter, forms::Form, path_id};
 use crate::{
     AppState,
     authz::{Account, Action, Organization, RoleChange},
@@ -57,7 +57,7 @@ async fn render_index(
     notice: Option<&str>,
 ) -> Result<Markup, AppError> {
     let scope = ctx.scope();
-    let orgs = store::orgs::list(&st.db, filter(&scope)).await?;
+    let orgs = store::orgs::list(&st.db, sql_filter(&scope)).await?;
     let vendor = ctx.tree.vendor_id().and_then(|id| Organization::from_tree(&ctx.tree, id));
     let can_create = vendor.is_some_and(|v| ctx.can(st, Action::CreatePartner, &v));
     let parents: Vec<Org> =
@@ -177,7 +177,7 @@ pub async fn render_show(
     };
     let can_set_status = ctx.can(st, Action::SetStatus, &polar);
     let scope = ctx.scope();
-    let children: Vec<Org> = store::orgs::list(&st.db, filter(&scope))
+    let children: Vec<Org> = store::orgs::list(&st.db, sql_filter(&scope))
         .await?
         .into_iter()
         .filter(|l| l.org.parent_id == Some(org.id))

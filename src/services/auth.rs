@@ -27,7 +27,7 @@ use crate::store::{self, sessions::SessionRow};
 /// idle timeout.
 const TOUCH_EVERY: ChronoDuration = ChronoDuration::seconds(60);
 /// Failed sign-ins further apart than this start a fresh count.
-const FAILURE_WINDOW: ChronoDuration = ChronoDuration::minutes(15);
+pub const FAILURE_WINDOW: ChronoDuration = ChronoDuration::minutes(15);
 
 /// A random 256-bit token, URL-safe.
 pub fn random_token() -> String {

@@ -69,3 +69,20 @@ pub async fn clear(db: &impl ConnectionTrait, key: &str) -> Result<(), sea_orm::
     lt::Entity::delete_by_id(key.to_owned()).exec(db).await?;
     Ok(())
 }
+
+/// Deletes counters whose window has passed and whose lock, if any, has expired.
+///
+/// # Errors
+/// Database errors.
+pub async fn delete_stale(
+    db: &impl ConnectionTrait,
+    window_started_before: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<u64, sea_orm::DbErr> {
+    let done = lt::Entity::delete_many()
+        .filter(lt::Column::WindowStartedAt.lt(window_started_before))
+        .filter(sea_orm::Condition::any().add(lt::Column::LockedUntil.is_null()).add(lt::Column::LockedUntil.lt(now)))
+        .exec(db)
+        .await?;
+    Ok(done.rows_affected)
+}

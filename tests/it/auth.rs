@@ -287,3 +287,29 @@ async fn health_answers_when_the_database_does() {
     assert_eq!(page.status, StatusCode::OK);
     assert_eq!(page.body, "ok");
 }
+
+#[tokio::test]
+async fn expired_sessions_and_stale_sign_in_counters_are_purged() {
+    let app = spawn().await;
+    let _live = app.signed_in("bob").await;
+    let _idle = app.signed_in("carol").await;
+    let carol = app.user_id("carol").await;
+    age_sessions(&app, carol, None, chrono::Utc::now() - chrono::Duration::minutes(45)).await;
+    let mut browser = app.browser();
+    browser.sign_in(email("dan"), "wrong wrong wrong").await;
+    {
+        use partner_portal::store::entities::login_throttle as lt;
+        use sea_orm::{EntityTrait, sea_query::Expr};
+        let old = chrono::Utc::now() - chrono::Duration::hours(1);
+        lt::Entity::update_many()
+            .col_expr(lt::Column::WindowStartedAt, Expr::value(old))
+            .exec(&app.db)
+            .await
+            .expect("age");
+    }
+    assert_eq!(app.count("login_throttle", "1=1").await, 2, "per account and per address");
+    let (sessions, counters) = partner_portal::purge_once(&app.state).await.expect("purge");
+    assert_eq!((sessions, counters), (1, 2));
+    assert_eq!(app.count("sessions", "1=1").await, 1);
+    assert_eq!(app.count("login_throttle", "1=1").await, 0);
+}

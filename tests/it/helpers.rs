@@ -93,6 +93,7 @@ async fn fresh_database() -> String {
 pub struct TestApp {
     pub base: String,
     pub db: DatabaseConnection,
+    pub state: AppState,
 }
 
 /// Spawns the app with default settings.
@@ -118,7 +119,7 @@ pub async fn spawn_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     tokio::spawn(async move {
         axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await.expect("serve");
     });
-    TestApp { base: format!("http://{addr}"), db }
+    TestApp { base: format!("http://{addr}"), db, state }
 }
 
 /// A browser: its own cookie jar, redirects not followed so tests see them.
