@@ -2,17 +2,26 @@
 #
 # Three layers, all in this file:
 #   1. roles per organization, inherited down the partner hierarchy;
-#   2. relationships (account manager of a partner);
-#   3. conditions on state (active users and orgs, no self-service, no escalation).
+#   2. relationships (account manager of a partner, requester of a request, decider
+#      of a step, delegate of an approver);
+#   3. conditions on state (active users and orgs, drafts, the current step, no
+#      self-approval, no escalation).
 #
-# The application resolves these facts once per request and hands them in:
-#   user.active            the account is active
-#   user.vendor_role       the user's role in the vendor org ("" if none)
-#   user.role_in(org_id)   the user's membership role in that org ("" if none)
-#   user.manages(org_id)   the user is that org's assigned account manager
-#   org.lineage            the org's id, then its parent's, grandparent's, ...
-#   org.active_lineage     the lineage up to, not including, the first suspended org
-#                          (empty when the org itself is suspended)
+# The application resolves the hierarchy once per request, so that a check here is a
+# lookup and never a walk (the policy table in the test suite proves the answers):
+#   user.roles_on(org_id)          the user's effective roles in that org:
+#       - a membership role holds in its org and every org beneath it, never above,
+#         and not through a suspended org;
+#       - the vendor's admins are "admin" everywhere, finance is "viewer" everywhere;
+#       - a channel manager assigned to a partner is the "account_manager" of it and
+#         of every org beneath it (suspended or not: the vendor keeps sight);
+#       - implied roles are included: admin > member > viewer, and every vendor role
+#         and "account_manager" include "viewer".
+#   user.partner_roles_on(org_id)  the same, from partner memberships only
+#   user.vendor_role               the user's role in the vendor org ("" if none)
+#   user.delegators                approvers who delegated their approvals to this
+#                                  user for today (each a User with their own facts)
+# An inactive user has no roles anywhere.
 
 actor User {}
 
@@ -25,40 +34,14 @@ resource Organization {
     # relation: the vendor's account manager of this partner
     "account_manager"
   ];
-  permissions = ["read", "manage_members", "create_partner", "set_status"];
-
-  "member" if "admin";
-  "viewer" if "member";
-  "viewer" if "staff";
-  "viewer" if "channel_manager";
-  "viewer" if "finance";
-  "viewer" if "account_manager";
+  permissions = ["read", "manage_members", "create_partner", "set_status", "create_request"];
 
   "read" if "viewer";
   "manage_members" if "admin";
 }
 
-# Layer 1: a membership role holds in its org and in every org beneath it, never
-# above it. Roles do not flow through a suspended org.
 has_role(user: User, role: String, org: Organization) if
-  user.active and
-  holder in org.active_lineage and
-  user.role_in(holder) = role;
-
-# The vendor's admins administer every organization; finance reads every one.
-has_role(user: User, "admin", _org: Organization) if
-  user.active and user.vendor_role = "admin";
-has_role(user: User, "viewer", _org: Organization) if
-  user.active and user.vendor_role = "finance";
-
-# Layer 2: a channel manager assigned to a partner is its account manager, and that
-# of every org beneath it (managing a distributor covers its resellers). The vendor
-# keeps sight of suspended partners, so this follows the whole lineage.
-has_role(user: User, "account_manager", org: Organization) if
-  user.active and
-  user.vendor_role = "channel_manager" and
-  holder in org.lineage and
-  user.manages(holder);
+  role in user.roles_on(org.id);
 
 # Only the vendor's admins create partner organizations.
 has_permission(user: User, "create_partner", org: Organization) if
@@ -67,7 +50,12 @@ has_permission(user: User, "create_partner", org: Organization) if
 # Only the vendor's admins suspend and reactivate partners; the vendor itself is never
 # suspended.
 has_permission(user: User, "set_status", org: Organization) if
-  not org.is_vendor and has_role(user, "admin", org) and user.vendor_role = "admin";
+  not org.is_vendor and user.vendor_role = "admin" and has_role(user, "admin", org);
+
+# Partners raise requests: members and admins of an active partner org (and of the
+# orgs beneath theirs). The vendor's staff do not raise requests for partners.
+has_permission(user: User, "create_request", org: Organization) if
+  not org.is_vendor and "member" in user.partner_roles_on(org.id);
 
 # Accounts: the vendor's admins may disable anyone but themselves; a partner admin may
 # disable someone who belongs only to orgs that admin manages.
@@ -85,8 +73,8 @@ has_permission(user: User, "disable", account: Account) if
   _some in account.orgs and
   forall(org in account.orgs, has_permission(user, "manage_members", org));
 
-# Layer 3: changing someone's role. Nobody changes their own role, and nobody grants
-# or takes away a role above their own.
+# Changing someone's role. Nobody changes their own role, and nobody grants or takes
+# away a role above their own.
 resource RoleChange {
   permissions = ["apply"];
 }
@@ -109,6 +97,69 @@ within_reach(user: User, role: String, org: Organization) if
   role != "" and
   org.is_vendor and
   has_role(user, "admin", org);
+
+# Requests. request.step_decider names who decides the current step
+# ("account_manager" or a vendor role; "" when no step is current), and
+# request.other_deciders lists everyone who decided, or was represented in, an
+# earlier step of the current round.
+resource Request {
+  permissions = ["read", "edit", "submit", "withdraw", "decide"];
+}
+
+# Whoever reads the organization reads its requests; the requester reads their own,
+# and whoever may decide the current step (a delegate, say) reads it too.
+has_permission(user: User, "read", request: Request) if
+  has_permission(user, "read", request.org);
+has_permission(user: User, "read", request: Request) if
+  user.active and user.id = request.requester_id;
+has_permission(user: User, "read", request: Request) if
+  has_permission(user, "decide", request);
+
+# Drafts, and requests sent back for changes, are edited and submitted by their
+# requester or by the partner org's admins; the same people may withdraw an open one.
+has_permission(user: User, "edit", request: Request) if
+  request.status in ["draft", "changes_requested"] and
+  changes_request(user, request);
+has_permission(user: User, "submit", request: Request) if
+  request.status in ["draft", "changes_requested"] and
+  changes_request(user, request);
+has_permission(user: User, "withdraw", request: Request) if
+  request.status in ["in_review", "changes_requested"] and
+  changes_request(user, request);
+
+changes_request(user: User, request: Request) if
+  user.id = request.requester_id and
+  "member" in user.partner_roles_on(request.org.id);
+changes_request(user: User, request: Request) if
+  "admin" in user.partner_roles_on(request.org.id);
+
+# Deciding the current step: only someone eligible for it, never the requester
+# (maker-checker), never someone who decided an earlier step of this round. A delegate
+# decides on behalf of an approver who is eligible, and both must pass those rules.
+has_permission(user: User, "decide", request: Request) if
+  request.status = "in_review" and
+  user.id != request.requester_id and
+  not user.id in request.other_deciders and
+  eligible(user, request);
+
+has_permission(user: User, "decide", request: Request) if
+  request.status = "in_review" and
+  user.active and
+  user.id != request.requester_id and
+  not user.id in request.other_deciders and
+  principal in user.delegators and
+  principal.id != request.requester_id and
+  not principal.id in request.other_deciders and
+  eligible(principal, request);
+
+eligible(user: User, request: Request) if
+  request.step_decider = "account_manager" and
+  has_role(user, "account_manager", request.org);
+eligible(user: User, request: Request) if
+  request.step_decider != "account_manager" and
+  request.step_decider != "" and
+  user.active and
+  user.vendor_role = request.step_decider;
 
 allow(actor, action, resource) if
   has_permission(actor, action, resource);

@@ -3,13 +3,15 @@
 
 pub use sea_orm_migration::prelude::*;
 
+mod helpers;
 mod m20261124_000001_foundation;
+mod m20261124_000002_requests;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261124_000001_foundation::Migration)]
+        vec![Box::new(m20261124_000001_foundation::Migration), Box::new(m20261124_000002_requests::Migration)]
     }
 }

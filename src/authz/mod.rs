@@ -1,9 +1,8 @@
 //! Authorization: the oso engine loaded with `policies/*.polar`, the classes the policy
 //! sees, and the SQL scope that lists use because oso's Rust library cannot filter data.
 //!
-//! The actor reaches Polar with its facts already resolved (its role in each org it
-//! belongs to, its vendor role, the orgs it manages) and every organization with its
-//! lineage, so that a check is a few lookups and never a query.
+//! The actor reaches Polar with its effective roles per organization already resolved
+//! through the hierarchy, so that a check is a few lookups and never a query or a walk.
 //! May use `domain`; nothing here touches HTTP or HTML.
 
 mod classes;
@@ -17,7 +16,7 @@ use std::{
     },
 };
 
-pub use classes::{Account, Actor, Organization, RoleChange};
+pub use classes::{Account, Actor, Organization, Request, RoleChange};
 use oso::{Oso, PolarClass, ToPolar};
 pub use scope::Scope;
 
@@ -34,6 +33,11 @@ pub enum Action {
     SetStatus,
     Disable,
     Apply,
+    CreateRequest,
+    Edit,
+    Submit,
+    Withdraw,
+    Decide,
 }
 
 impl Action {
@@ -45,6 +49,11 @@ impl Action {
             Action::SetStatus => "set_status",
             Action::Disable => "disable",
             Action::Apply => "apply",
+            Action::CreateRequest => "create_request",
+            Action::Edit => "edit",
+            Action::Submit => "submit",
+            Action::Withdraw => "withdraw",
+            Action::Decide => "decide",
         }
     }
 }
@@ -145,6 +154,7 @@ fn registered() -> Result<Oso, PolicyError> {
     oso.register_class(Organization::get_polar_class())?;
     oso.register_class(Account::get_polar_class())?;
     oso.register_class(RoleChange::get_polar_class())?;
+    oso.register_class(Request::get_polar_class())?;
     Ok(oso)
 }
 

@@ -18,7 +18,8 @@ pub enum Scope {
 }
 
 impl Scope {
-    /// Mirrors the `read` rules of `policies/portal.polar`.
+    /// Mirrors the `read` rules of `policies/portal.polar`: every org where the actor
+    /// holds the viewer role (which every role implies).
     pub fn readable(actor: &Actor, tree: &OrgTree) -> Scope {
         if !actor.active {
             return Scope::Orgs(BTreeSet::new());
@@ -26,15 +27,7 @@ impl Scope {
         if matches!(actor.vendor_role.as_str(), "admin" | "finance") {
             return Scope::All;
         }
-        let manages = actor.vendor_role == "channel_manager";
-        let ids = tree
-            .ids()
-            .filter(|&org| {
-                tree.active_lineage(org).iter().any(|holder| actor.roles.contains_key(holder))
-                    || (manages && tree.lineage(org).iter().any(|holder| actor.managed.contains(holder)))
-            })
-            .collect();
-        Scope::Orgs(ids)
+        Scope::Orgs(tree.ids().filter(|&org| actor.roles_on(org).contains(&"viewer")).collect())
     }
 
     pub fn contains(&self, org: i64) -> bool {

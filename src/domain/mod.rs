@@ -2,17 +2,23 @@
 //! database, web framework or HTML. Nothing here may use `http`, `store`, `views` or
 //! `services`.
 
+pub mod chain;
 mod email;
+pub mod money;
 mod org;
 mod password;
 mod records;
+pub mod request;
 mod role;
 mod tree;
 
 pub use email::Email;
 pub use org::{OrgKind, OrgName, OrgStatus, PersonName, Tier, UserStatus};
 pub use password::NewPassword;
+pub use chain::{Chains, Decider};
+pub use money::{Currency, Money};
 pub use records::{Member, Org, User};
+pub use request::{Decision, Fields, FieldsInput, Outcome, RequestKind, Status, Transition};
 pub use role::Role;
 pub use tree::{OrgNode, OrgTree};
 

@@ -1,0 +1,584 @@
+//! Requests partners raise: their kinds, their typed fields, and the one state machine
+//! every path (pages, seed data, background jobs) goes through.
+
+use chrono::NaiveDate;
+
+use super::{
+    Invalid,
+    money::{Currency, Money, format_fixed, parse_decimal},
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RequestKind {
+    DealRegistration,
+    Discount,
+    Mdf,
+}
+
+impl RequestKind {
+    pub const ALL: [RequestKind; 3] = [RequestKind::DealRegistration, RequestKind::Discount, RequestKind::Mdf];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequestKind::DealRegistration => "deal_registration",
+            RequestKind::Discount => "discount",
+            RequestKind::Mdf => "mdf",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            RequestKind::DealRegistration => "Deal registration",
+            RequestKind::Discount => "Discount",
+            RequestKind::Mdf => "Marketing funds (MDF)",
+        }
+    }
+
+    /// # Errors
+    /// An unknown kind.
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        Self::ALL
+            .into_iter()
+            .find(|k| k.as_str() == raw.trim())
+            .ok_or_else(|| Invalid::new("Choose a kind of request: deal_registration, discount or mdf."))
+    }
+
+    /// The fields an approval-chain condition may test for this kind.
+    pub fn condition_fields(self) -> &'static [&'static str] {
+        match self {
+            RequestKind::DealRegistration => &["amount"],
+            RequestKind::Discount => &["amount", "discount_percent"],
+            RequestKind::Mdf => &["amount"],
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Status {
+    Draft,
+    InReview,
+    ChangesRequested,
+    Approved,
+    Rejected,
+    Withdrawn,
+}
+
+impl Status {
+    pub const ALL: [Status; 6] = [
+        Status::Draft,
+        Status::InReview,
+        Status::ChangesRequested,
+        Status::Approved,
+        Status::Rejected,
+        Status::Withdrawn,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Draft => "draft",
+            Status::InReview => "in_review",
+            Status::ChangesRequested => "changes_requested",
+            Status::Approved => "approved",
+            Status::Rejected => "rejected",
+            Status::Withdrawn => "withdrawn",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Draft => "Draft",
+            Status::InReview => "In review",
+            Status::ChangesRequested => "Changes requested",
+            Status::Approved => "Approved",
+            Status::Rejected => "Rejected",
+            Status::Withdrawn => "Withdrawn",
+        }
+    }
+
+    /// # Errors
+    /// An unknown status.
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        Self::ALL
+            .into_iter()
+            .find(|s| s.as_str() == raw.trim())
+            .ok_or_else(|| Invalid::new(format!("Unknown status {:?}.", raw.trim())))
+    }
+
+    /// The requester may still change the fields.
+    pub fn is_editable(self) -> bool {
+        matches!(self, Status::Draft | Status::ChangesRequested)
+    }
+
+    /// Waiting for someone (in review or sent back), as opposed to draft or finished.
+    pub fn is_open(self) -> bool {
+        matches!(self, Status::InReview | Status::ChangesRequested)
+    }
+}
+
+/// What someone does to a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transition {
+    Edit,
+    Submit,
+    /// Approve the current step; `last` when no step follows it.
+    Approve {
+        last: bool,
+    },
+    Reject,
+    SendBack,
+    Withdraw,
+}
+
+impl Transition {
+    pub fn verb(self) -> &'static str {
+        match self {
+            Transition::Edit => "edit",
+            Transition::Submit => "submit",
+            Transition::Approve { .. } => "approve",
+            Transition::Reject => "reject",
+            Transition::SendBack => "send back",
+            Transition::Withdraw => "withdraw",
+        }
+    }
+}
+
+/// The request's lifecycle: which transitions apply in which status, and where they
+/// lead. Who may make them is the policy's business, not this function's.
+///
+/// # Errors
+/// The transition does not apply in this status; the message says why.
+pub fn next_status(from: Status, transition: Transition) -> Result<Status, Invalid> {
+    use Status::*;
+    let to = match (from, transition) {
+        (Draft | ChangesRequested, Transition::Edit) => from,
+        (Draft | ChangesRequested, Transition::Submit) => InReview,
+        (InReview, Transition::Approve { last: true }) => Approved,
+        (InReview, Transition::Approve { last: false }) => InReview,
+        (InReview, Transition::Reject) => Rejected,
+        (InReview, Transition::SendBack) => ChangesRequested,
+        (InReview | ChangesRequested, Transition::Withdraw) => Withdrawn,
+        _ => {
+            return Err(Invalid::new(format!(
+                "A request that is {} cannot be {}.",
+                from.label().to_lowercase(),
+                match transition {
+                    Transition::Edit => "edited",
+                    Transition::Submit => "submitted",
+                    Transition::Approve { .. } => "approved",
+                    Transition::Reject => "rejected",
+                    Transition::SendBack => "sent back",
+                    Transition::Withdraw => "withdrawn",
+                }
+            )));
+        }
+    };
+    Ok(to)
+}
+
+/// A decision on the current step, with its comment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    pub outcome: Outcome,
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Approve,
+    Reject,
+    SendBack,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Approve => "approved",
+            Outcome::Reject => "rejected",
+            Outcome::SendBack => "sent_back",
+        }
+    }
+}
+
+/// The longest comment kept.
+pub const MAX_COMMENT: usize = 4000;
+
+impl Decision {
+    /// Parses the decision form: `approve`, `reject` or `send_back`, and a comment that
+    /// rejections and send-backs must have.
+    ///
+    /// # Errors
+    /// An unknown decision, a missing comment, or one longer than [`MAX_COMMENT`].
+    pub fn parse(decision: &str, comment: &str) -> Result<Self, Invalid> {
+        let outcome = match decision.trim() {
+            "approve" => Outcome::Approve,
+            "reject" => Outcome::Reject,
+            "send_back" => Outcome::SendBack,
+            _ => return Err(Invalid::new("Choose approve, reject or send back.")),
+        };
+        let comment = comment.trim();
+        if comment.chars().count() > MAX_COMMENT {
+            return Err(Invalid::new(format!("Keep the comment under {MAX_COMMENT} characters.")));
+        }
+        if comment.is_empty() && outcome != Outcome::Approve {
+            return Err(Invalid::new("Say why in a comment: a rejection or a send-back needs one."));
+        }
+        Ok(Self { outcome, comment: (!comment.is_empty()).then(|| comment.to_owned()) })
+    }
+}
+
+/// The fields of a request, by kind, as parsed from a form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fields {
+    Deal {
+        customer_name: String,
+        customer_domain: String,
+        close_date: NaiveDate,
+        amount: Money,
+        products: String,
+        notes: String,
+    },
+    Discount {
+        related_deal: Option<i64>,
+        list_amount: Money,
+        /// Hundredths of a percent: 35.5% is 3550.
+        discount_bp: i64,
+        justification: String,
+    },
+    Mdf {
+        activity: String,
+        planned_date: NaiveDate,
+        amount: Money,
+        expected_outcome: String,
+    },
+}
+
+/// The raw form, every field a string so that a refused form comes back as typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(default)]
+pub struct FieldsInput {
+    pub currency: String,
+    pub customer_name: String,
+    pub customer_domain: String,
+    pub close_date: String,
+    pub amount: String,
+    pub products: String,
+    pub notes: String,
+    pub related_deal: String,
+    pub list_amount: String,
+    pub discount_percent: String,
+    pub justification: String,
+    pub activity: String,
+    pub planned_date: String,
+    pub expected_outcome: String,
+}
+
+fn text(raw: &str, what: &str, min: usize, max: usize) -> Result<String, Invalid> {
+    let value = raw.trim();
+    let len = value.chars().count();
+    if len < min {
+        return Err(Invalid::new(if min == 1 {
+            format!("{what}: this field is required.")
+        } else {
+            format!("{what}: write at least {min} characters.")
+        }));
+    }
+    if len > max {
+        return Err(Invalid::new(format!("{what}: keep it under {max} characters.")));
+    }
+    if value.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+        return Err(Invalid::new(format!("{what}: remove the control characters.")));
+    }
+    Ok(value.to_owned())
+}
+
+/// A date in ISO form, not before `today` and within three years of it.
+fn future_date(raw: &str, what: &str, today: NaiveDate) -> Result<NaiveDate, Invalid> {
+    let date = NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
+        .map_err(|_| Invalid::new(format!("{what}: enter a date as YYYY-MM-DD.")))?;
+    if date < today {
+        return Err(Invalid::new(format!("{what}: choose today or a later date.")));
+    }
+    if date > today + chrono::Duration::days(3 * 366) {
+        return Err(Invalid::new(format!("{what}: choose a date within three years.")));
+    }
+    Ok(date)
+}
+
+/// Lowercases a customer's domain and strips what people paste around it
+/// (`https://`, `www.`, a path, a trailing dot), so two spellings of one company match.
+///
+/// # Errors
+/// Not a plausible domain name.
+pub fn normalize_domain(raw: &str) -> Result<String, Invalid> {
+    let mut d = raw.trim().to_lowercase();
+    for prefix in ["https://", "http://"] {
+        if let Some(rest) = d.strip_prefix(prefix) {
+            d = rest.to_owned();
+        }
+    }
+    if let Some(i) = d.find(['/', '?', '#']) {
+        d.truncate(i);
+    }
+    let d = d.trim_end_matches('.');
+    let d = d.strip_prefix("www.").unwrap_or(d);
+    let bad = || Invalid::new("Customer domain: enter the customer's web domain, such as example.com.");
+    if d.len() > 253 || !d.contains('.') {
+        return Err(bad());
+    }
+    let labels_ok = d.split('.').all(|label| {
+        !label.is_empty()
+            && label.len() <= 63
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+            && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    });
+    if !labels_ok {
+        return Err(bad());
+    }
+    Ok(d.to_owned())
+}
+
+impl Fields {
+    /// Parses the form for a request of `kind`; `today` bounds the dates.
+    ///
+    /// # Errors
+    /// The first field that is wrong, named in the message.
+    pub fn parse(kind: RequestKind, input: &FieldsInput, today: NaiveDate) -> Result<Self, Invalid> {
+        let currency = Currency::parse(&input.currency)?;
+        Ok(match kind {
+            RequestKind::DealRegistration => Fields::Deal {
+                customer_name: text(&input.customer_name, "Customer", 2, 200)?,
+                customer_domain: normalize_domain(&input.customer_domain)?,
+                close_date: future_date(&input.close_date, "Expected close date", today)?,
+                amount: Money::parse(&input.amount, currency, "Estimated amount")?,
+                products: text(&input.products, "Products", 1, 1000)?,
+                notes: text(&input.notes, "Notes", 0, 4000)?,
+            },
+            RequestKind::Discount => {
+                let related_deal = match input.related_deal.trim() {
+                    "" => None,
+                    raw => Some(
+                        super::parse_id(raw)
+                            .map_err(|_| Invalid::new("Related deal: choose one of your deal registrations."))?,
+                    ),
+                };
+                let discount_bp = parse_decimal(&input.discount_percent, 2)
+                    .map_err(|why| Invalid::new(format!("Discount percent: {why}")))?;
+                if !(1..=9000).contains(&discount_bp) {
+                    return Err(Invalid::new("Discount percent: enter more than 0 and at most 90."));
+                }
+                Fields::Discount {
+                    related_deal,
+                    list_amount: Money::parse(&input.list_amount, currency, "List amount")?,
+                    discount_bp,
+                    justification: text(&input.justification, "Justification", 10, 4000)?,
+                }
+            }
+            RequestKind::Mdf => Fields::Mdf {
+                activity: text(&input.activity, "Activity", 3, 200)?,
+                planned_date: future_date(&input.planned_date, "Planned date", today)?,
+                amount: Money::parse(&input.amount, currency, "Amount")?,
+                expected_outcome: text(&input.expected_outcome, "Expected outcome", 10, 4000)?,
+            },
+        })
+    }
+
+    pub fn kind(&self) -> RequestKind {
+        match self {
+            Fields::Deal { .. } => RequestKind::DealRegistration,
+            Fields::Discount { .. } => RequestKind::Discount,
+            Fields::Mdf { .. } => RequestKind::Mdf,
+        }
+    }
+
+    /// The amount the request is about (the list amount of a discount).
+    pub fn amount(&self) -> Money {
+        match self {
+            Fields::Deal { amount, .. } | Fields::Mdf { amount, .. } => *amount,
+            Fields::Discount { list_amount, .. } => *list_amount,
+        }
+    }
+
+    /// A one-line title for lists.
+    pub fn title(&self) -> String {
+        match self {
+            Fields::Deal { customer_name, .. } => customer_name.clone(),
+            Fields::Discount { discount_bp, list_amount, .. } => {
+                format!("{}% off {}", format_fixed(*discount_bp, 2).trim_end_matches('0').trim_end_matches('.'), list_amount)
+            }
+            Fields::Mdf { activity, .. } => activity.clone(),
+        }
+    }
+
+    /// The value a chain condition tests, in hundredths (amounts in cents, percents in
+    /// hundredths of a percent), or `None` when this kind has no such field.
+    pub fn condition_value(&self, field: &str) -> Option<i64> {
+        match (self, field) {
+            (_, "amount") => Some(self.amount().cents()),
+            (Fields::Discount { discount_bp, .. }, "discount_percent") => Some(*discount_bp),
+            _ => None,
+        }
+    }
+
+    /// The form as it would be typed, to fill the edit page.
+    pub fn to_input(&self) -> FieldsInput {
+        let mut input = FieldsInput { currency: self.amount().currency().code().to_owned(), ..FieldsInput::default() };
+        match self {
+            Fields::Deal { customer_name, customer_domain, close_date, amount, products, notes } => {
+                input.customer_name.clone_from(customer_name);
+                input.customer_domain.clone_from(customer_domain);
+                input.close_date = close_date.to_string();
+                input.amount = amount.plain();
+                input.products.clone_from(products);
+                input.notes.clone_from(notes);
+            }
+            Fields::Discount { related_deal, list_amount, discount_bp, justification } => {
+                input.related_deal = related_deal.map(|id| id.to_string()).unwrap_or_default();
+                input.list_amount = list_amount.plain();
+                input.discount_percent = format_fixed(*discount_bp, 2);
+                input.justification.clone_from(justification);
+            }
+            Fields::Mdf { activity, planned_date, amount, expected_outcome } => {
+                input.activity.clone_from(activity);
+                input.planned_date = planned_date.to_string();
+                input.amount = amount.plain();
+                input.expected_outcome.clone_from(expected_outcome);
+            }
+        }
+        input
+    }
+}
+
+/// The calendar quarter a date falls in, as `2026-Q4`.
+pub fn quarter_of(date: NaiveDate) -> String {
+    use chrono::Datelike;
+    format!("{}-Q{}", date.year(), (date.month() - 1) / 3 + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 24).expect("date")
+    }
+
+    fn deal_input() -> FieldsInput {
+        FieldsInput {
+            currency: "USD".into(),
+            customer_name: "Globex Corporation".into(),
+            customer_domain: "https://www.Globex.example/about".into(),
+            close_date: "2027-01-15".into(),
+            amount: "48,000".into(),
+            products: "Edge routers".into(),
+            ..FieldsInput::default()
+        }
+    }
+
+    #[test]
+    fn every_allowed_transition_leads_where_it_should() {
+        use Status::*;
+        let cases = [
+            (Draft, Transition::Edit, Draft),
+            (Draft, Transition::Submit, InReview),
+            (ChangesRequested, Transition::Edit, ChangesRequested),
+            (ChangesRequested, Transition::Submit, InReview),
+            (InReview, Transition::Approve { last: false }, InReview),
+            (InReview, Transition::Approve { last: true }, Approved),
+            (InReview, Transition::Reject, Rejected),
+            (InReview, Transition::SendBack, ChangesRequested),
+            (InReview, Transition::Withdraw, Withdrawn),
+            (ChangesRequested, Transition::Withdraw, Withdrawn),
+        ];
+        for (from, t, to) in cases {
+            assert_eq!(next_status(from, t), Ok(to), "{from:?} --{t:?}-->");
+        }
+    }
+
+    #[test]
+    fn every_other_transition_is_refused() {
+        let all = [
+            Transition::Edit,
+            Transition::Submit,
+            Transition::Approve { last: false },
+            Transition::Approve { last: true },
+            Transition::Reject,
+            Transition::SendBack,
+            Transition::Withdraw,
+        ];
+        let mut allowed = 0;
+        for from in Status::ALL {
+            for t in all {
+                if next_status(from, t).is_ok() {
+                    allowed += 1;
+                }
+            }
+        }
+        assert_eq!(allowed, 10, "only the ten listed transitions exist");
+        for t in all {
+            for done in [Status::Approved, Status::Rejected, Status::Withdrawn] {
+                assert!(next_status(done, t).is_err(), "{done:?} accepted {t:?}");
+            }
+        }
+        assert!(next_status(Status::InReview, Transition::Edit).is_err());
+        assert!(next_status(Status::Draft, Transition::Withdraw).is_err());
+    }
+
+    #[test]
+    fn a_deal_registration_is_parsed_and_its_domain_normalized() {
+        let fields = Fields::parse(RequestKind::DealRegistration, &deal_input(), today()).expect("valid");
+        let Fields::Deal { customer_domain, amount, .. } = &fields else { panic!("a deal") };
+        assert_eq!(customer_domain, "globex.example");
+        assert_eq!(amount.cents(), 4_800_000);
+        assert_eq!(Fields::parse(RequestKind::DealRegistration, &fields.to_input(), today()), Ok(fields));
+    }
+
+    #[test]
+    fn bad_fields_are_named() {
+        let mut input = deal_input();
+        input.close_date = "15/01/2027".into();
+        assert!(Fields::parse(RequestKind::DealRegistration, &input, today()).expect_err("date").0.contains("YYYY"));
+        input.close_date = "2020-01-01".into();
+        assert!(Fields::parse(RequestKind::DealRegistration, &input, today()).is_err());
+        let mut input = deal_input();
+        input.customer_domain = "not a domain".into();
+        assert!(Fields::parse(RequestKind::DealRegistration, &input, today()).expect_err("dom").0.contains("domain"));
+        let mut input = deal_input();
+        input.currency = "XXX".into();
+        assert!(Fields::parse(RequestKind::DealRegistration, &input, today()).is_err());
+    }
+
+    #[test]
+    fn discount_percent_has_bounds_and_feeds_conditions() {
+        let input = FieldsInput {
+            currency: "EUR".into(),
+            list_amount: "10000".into(),
+            discount_percent: "35".into(),
+            justification: "Competitive displacement of a rival vendor".into(),
+            ..FieldsInput::default()
+        };
+        let fields = Fields::parse(RequestKind::Discount, &input, today()).expect("valid");
+        assert_eq!(fields.condition_value("discount_percent"), Some(3500));
+        assert_eq!(fields.condition_value("amount"), Some(1_000_000));
+        assert_eq!(fields.title(), "35% off EUR 10,000.00");
+        for bad in ["0", "90.01", "-3", "abc", "12.345"] {
+            let input = FieldsInput { discount_percent: bad.into(), ..input.clone() };
+            assert!(Fields::parse(RequestKind::Discount, &input, today()).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn rejections_and_send_backs_need_a_comment() {
+        assert!(Decision::parse("approve", "").is_ok());
+        assert!(Decision::parse("reject", "  ").is_err());
+        assert!(Decision::parse("send_back", "").is_err());
+        assert!(Decision::parse("send_back", "Add the customer's contact").is_ok());
+        assert!(Decision::parse("delete", "x").is_err());
+    }
+
+    #[test]
+    fn quarters() {
+        assert_eq!(quarter_of(today()), "2026-Q4");
+        assert_eq!(quarter_of(NaiveDate::from_ymd_opt(2027, 3, 31).expect("d")), "2027-Q1");
+    }
+}
