@@ -24,6 +24,8 @@ use crate::{authz::Authz, config::Settings, services::passwords::Passwords};
 pub struct AppState {
     pub db: DatabaseConnection,
     pub authz: Authz,
+    /// The approval chains of `policies/approvals.toml`.
+    pub chains: Arc<domain::Chains>,
     pub passwords: Passwords,
     pub settings: Arc<Settings>,
 }

@@ -5,7 +5,12 @@ use std::{io::BufRead, net::SocketAddr, path::PathBuf, process::ExitCode, sync::
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
-use partner_portal::{AppState, app, authz::Authz, config::Settings, services, store};
+use partner_portal::{
+    AppState, app,
+    authz::{self, Authz},
+    config::Settings,
+    services, store,
+};
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
@@ -72,7 +77,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::CheckPolicy { policies } => {
             let dir = policies.or_else(|| policy_dir(&settings));
             Authz::load(dir.as_deref())?;
-            println!("policy ok: {}", dir.map_or_else(|| "built-in".to_owned(), |d| d.display().to_string()));
+            authz::load_chains(dir.as_deref())?;
+            println!(
+                "policy and approval chains ok: {}",
+                dir.map_or_else(|| "built-in".to_owned(), |d| d.display().to_string())
+            );
             Ok(())
         }
         Command::Migrate => {
@@ -121,6 +130,7 @@ fn read_password() -> anyhow::Result<String> {
 async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
     let dir = policy_dir(&settings);
     let authz = Authz::load(dir.as_deref()).context("policy")?;
+    let chains = Arc::new(authz::load_chains(dir.as_deref()).context("approval chains")?);
     tracing::info!(policies = %dir.as_ref().map_or_else(|| "built-in".to_owned(), |d| d.display().to_string()), "policy loaded");
     let db = store::connect(&settings.database_url).await.context("PORTAL_DATABASE_URL")?;
     store::migrate(&db).await.context("migrations")?;
@@ -139,7 +149,7 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
         }
     }
     let bind = settings.bind;
-    let state = AppState { db, authz, passwords, settings: Arc::new(settings) };
+    let state = AppState { db, authz, chains, passwords, settings: Arc::new(settings) };
     tokio::spawn(partner_portal::purge_periodically(state.clone()));
     let listener =
         tokio::net::TcpListener::bind(bind).await.with_context(|| format!("PORTAL_BIND: cannot listen on {bind}"))?;

@@ -333,8 +333,7 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("ix_notifications_user", Notifications::Table, &["user_id", "created_at"], false))
-            .await?;
+        m.create_index(index("ix_notifications_user", Notifications::Table, &["user_id", "created_at"], false)).await?;
 
         m.create_table(
             Table::create()

@@ -88,6 +88,7 @@ async fn per_page() {
     let state = AppState {
         db: db.clone(),
         authz: Authz::builtin().expect("policy"),
+        chains: std::sync::Arc::new(partner_portal::domain::Chains::builtin().expect("chains")),
         passwords: passwords.clone(),
         settings: std::sync::Arc::new(Settings { database_url: url, ..Settings::default() }),
     };

@@ -66,6 +66,22 @@ pub enum PolicyError {
     Io { path: String, source: std::io::Error },
     #[error("{0}: no .polar files in this folder")]
     Empty(String),
+    #[error(transparent)]
+    Chain(#[from] crate::domain::chain::ChainError),
+}
+
+/// The approval chains: `approvals.toml` in the policy folder when given (and
+/// present there), else the built-in file.
+///
+/// # Errors
+/// An unreadable file, or a mistake in it (with its line).
+pub fn load_chains(dir: Option<&Path>) -> Result<crate::domain::Chains, PolicyError> {
+    let Some(path) = dir.map(|d| d.join("approvals.toml")).filter(|p| p.is_file()) else {
+        return Ok(crate::domain::Chains::builtin()?);
+    };
+    let source = std::fs::read_to_string(&path)
+        .map_err(|source| PolicyError::Io { path: path.display().to_string(), source })?;
+    Ok(crate::domain::Chains::parse(&source, &path.display().to_string())?)
 }
 
 impl From<oso::OsoError> for PolicyError {

@@ -188,7 +188,11 @@ impl Chains {
     /// Unknown kinds, fields, deciders, condition fields or operators; a kind without
     /// an unconditional first step; SLAs or protection windows out of bounds.
     pub fn parse(source: &str, file: &str) -> Result<Self, ChainError> {
-        let err = |offset: usize, message: String| ChainError { file: file.to_owned(), line: line_of(source, offset), message };
+        let err = |offset: usize, message: String| ChainError {
+            file: file.to_owned(),
+            line: line_of(source, offset),
+            message,
+        };
         let raw: RawFile = toml::from_str(source).map_err(|e| {
             let offset = e.span().map_or(0, |s| s.start);
             err(offset, e.message().trim().to_owned())
@@ -232,7 +236,10 @@ impl Chains {
                     return Err(err(step.sla_hours.span().start, "sla_hours must be between 1 and 2160".into()));
                 }
                 if steps.is_empty() && when.is_some() {
-                    return Err(err(step_at, format!("the first step of {} must apply always (no `when`)", kind.as_str())));
+                    return Err(err(
+                        step_at,
+                        format!("the first step of {} must apply always (no `when`)", kind.as_str()),
+                    ));
                 }
                 steps.push(StepRule {
                     name: name.to_owned(),
@@ -261,7 +268,9 @@ impl Chains {
     pub fn steps_for(&self, fields: &Fields) -> Vec<StepRule> {
         self.kinds
             .get(fields.kind().as_str())
-            .map(|chain| chain.steps.iter().filter(|s| s.when.as_ref().is_none_or(|c| c.holds(fields))).cloned().collect())
+            .map(|chain| {
+                chain.steps.iter().filter(|s| s.when.as_ref().is_none_or(|c| c.holds(fields))).cloned().collect()
+            })
             .unwrap_or_default()
     }
 }
@@ -286,7 +295,8 @@ mod tests {
     #[test]
     fn the_builtin_chains_follow_the_thresholds() {
         let chains = Chains::builtin().expect("built-in file is valid");
-        let names = |p: &str| chains.steps_for(&discount(p)).into_iter().map(|s| s.decider.as_str()).collect::<Vec<_>>();
+        let names =
+            |p: &str| chains.steps_for(&discount(p)).into_iter().map(|s| s.decider.as_str()).collect::<Vec<_>>();
         assert_eq!(names("15"), ["account_manager"]);
         assert_eq!(names("20"), ["account_manager"]);
         assert_eq!(names("20.01"), ["account_manager", "finance"]);

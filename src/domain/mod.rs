@@ -12,11 +12,11 @@ pub mod request;
 mod role;
 mod tree;
 
+pub use chain::{Chains, Decider};
 pub use email::Email;
+pub use money::{Currency, Money};
 pub use org::{OrgKind, OrgName, OrgStatus, PersonName, Tier, UserStatus};
 pub use password::NewPassword;
-pub use chain::{Chains, Decider};
-pub use money::{Currency, Money};
 pub use records::{Member, Org, User};
 pub use request::{Decision, Fields, FieldsInput, Outcome, RequestKind, Status, Transition};
 pub use role::Role;

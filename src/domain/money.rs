@@ -95,7 +95,7 @@ pub fn grouped(cents: i64) -> String {
     let whole = (cents / 100).unsigned_abs().to_string();
     let mut out = String::new();
     for (i, ch) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(ch);
@@ -137,7 +137,12 @@ pub fn parse_decimal(raw: &str, places: u32) -> Result<i64, &'static str> {
 pub fn format_fixed(value: i64, places: u32) -> String {
     let scale = 10_i64.pow(places);
     let sign = if value < 0 { "-" } else { "" };
-    format!("{sign}{}.{:0width$}", (value / scale).unsigned_abs(), (value % scale).unsigned_abs(), width = places as usize)
+    format!(
+        "{sign}{}.{:0width$}",
+        (value / scale).unsigned_abs(),
+        (value % scale).unsigned_abs(),
+        width = places as usize
+    )
 }
 
 #[cfg(test)]

@@ -253,7 +253,7 @@ pub enum Fields {
 }
 
 /// The raw form, every field a string so that a refused form comes back as typed.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 #[serde(default)]
 pub struct FieldsInput {
     pub currency: String,
@@ -404,7 +404,11 @@ impl Fields {
         match self {
             Fields::Deal { customer_name, .. } => customer_name.clone(),
             Fields::Discount { discount_bp, list_amount, .. } => {
-                format!("{}% off {}", format_fixed(*discount_bp, 2).trim_end_matches('0').trim_end_matches('.'), list_amount)
+                format!(
+                    "{}% off {}",
+                    format_fixed(*discount_bp, 2).trim_end_matches('0').trim_end_matches('.'),
+                    list_amount
+                )
             }
             Fields::Mdf { activity, .. } => activity.clone(),
         }
@@ -447,6 +451,85 @@ impl Fields {
         }
         input
     }
+}
+
+/// The state of one approval step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepStatus {
+    /// A later step, not yet reached.
+    Waiting,
+    /// The current step, waiting for its decider.
+    Pending,
+    Approved,
+    Rejected,
+    SentBack,
+    /// Not reached because the request was rejected, sent back or withdrawn first.
+    Cancelled,
+}
+
+impl StepStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepStatus::Waiting => "waiting",
+            StepStatus::Pending => "pending",
+            StepStatus::Approved => "approved",
+            StepStatus::Rejected => "rejected",
+            StepStatus::SentBack => "sent_back",
+            StepStatus::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            StepStatus::Waiting => "Waiting",
+            StepStatus::Pending => "Waiting for decision",
+            StepStatus::Approved => "Approved",
+            StepStatus::Rejected => "Rejected",
+            StepStatus::SentBack => "Sent back",
+            StepStatus::Cancelled => "Not reached",
+        }
+    }
+
+    /// # Errors
+    /// An unknown step status.
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        [
+            StepStatus::Waiting,
+            StepStatus::Pending,
+            StepStatus::Approved,
+            StepStatus::Rejected,
+            StepStatus::SentBack,
+            StepStatus::Cancelled,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == raw)
+        .ok_or_else(|| Invalid::new(format!("Unknown step status {raw:?}.")))
+    }
+}
+
+impl Outcome {
+    /// The status a step takes when decided so.
+    pub fn step_status(self) -> StepStatus {
+        match self {
+            Outcome::Approve => StepStatus::Approved,
+            Outcome::Reject => StepStatus::Rejected,
+            Outcome::SendBack => StepStatus::SentBack,
+        }
+    }
+}
+
+/// The first day of the quarter of `date` and the first day of the next one.
+pub fn quarter_bounds(date: NaiveDate) -> (NaiveDate, NaiveDate) {
+    use chrono::Datelike;
+    let first_month = (date.month() - 1) / 3 * 3 + 1;
+    let start = NaiveDate::from_ymd_opt(date.year(), first_month, 1).unwrap_or(date);
+    let end = if first_month == 10 {
+        NaiveDate::from_ymd_opt(date.year() + 1, 1, 1)
+    } else {
+        NaiveDate::from_ymd_opt(date.year(), first_month + 3, 1)
+    }
+    .unwrap_or(date);
+    (start, end)
 }
 
 /// The calendar quarter a date falls in, as `2026-Q4`.
@@ -580,5 +663,8 @@ mod tests {
     fn quarters() {
         assert_eq!(quarter_of(today()), "2026-Q4");
         assert_eq!(quarter_of(NaiveDate::from_ymd_opt(2027, 3, 31).expect("d")), "2027-Q1");
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).expect("d");
+        assert_eq!(quarter_bounds(today()), (d(2026, 10, 1), d(2027, 1, 1)));
+        assert_eq!(quarter_bounds(d(2027, 5, 9)), (d(2027, 4, 1), d(2027, 7, 1)));
     }
 }

@@ -112,6 +112,27 @@ impl Ctx {
         Err(if action == Action::Read { AppError::NotFound } else { AppError::Forbidden })
     }
 
+    /// The same user, also able to act for the approvers who delegated their approvals
+    /// to them for today (loaded only by the pages that decide requests).
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn with_delegations(mut self, st: &AppState) -> Result<Self, AppError> {
+        let today = chrono::Utc::now().date_naive();
+        let ids = store::notifications::delegators_of(&st.db, self.user.id, today).await?;
+        let mut delegators = Vec::new();
+        for id in ids {
+            let Some(user) = store::users::find(&st.db, id).await? else { continue };
+            let memberships = store::users::memberships(&st.db, id).await?;
+            let managed = store::users::managed_orgs(&st.db, id).await?;
+            delegators.push(Actor::new(id, user.status == UserStatus::Active, memberships, managed, &self.tree));
+        }
+        if !delegators.is_empty() {
+            self.actor = self.actor.with_delegators(delegators);
+        }
+        Ok(self)
+    }
+
     pub fn can<R>(&self, st: &AppState, action: Action, resource: &R) -> bool
     where
         R: oso::ToPolar + Clone + Send + Sync + 'static,

@@ -8,7 +8,9 @@ mod dashboard;
 mod forms;
 mod invitations;
 mod members;
+mod notifications;
 mod orgs;
+pub mod requests;
 
 use std::net::SocketAddr;
 
@@ -53,6 +55,18 @@ pub fn router(state: AppState) -> Router {
         .route("/orgs/{id}/members/{user_id}/role", post(members::change_role))
         .route("/orgs/{id}/members/{user_id}/remove", post(members::remove))
         .route("/users/{id}/disable", post(members::disable_user))
+        .route("/requests", get(requests::index).post(requests::create))
+        .route("/requests/new", get(requests::new))
+        .route("/requests/{id}", get(requests::show))
+        .route("/requests/{id}/edit", get(requests::edit).post(requests::update))
+        .route("/requests/{id}/submit", post(requests::submit))
+        .route("/requests/{id}/withdraw", post(requests::withdraw))
+        .route("/requests/{id}/decide", post(requests::decide))
+        .route("/approvals", get(requests::queue))
+        .route("/notifications", get(notifications::index))
+        .route("/notifications/read", post(notifications::mark_read))
+        .route("/delegations", get(notifications::delegations_page).post(notifications::delegate))
+        .route("/delegations/{id}/revoke", post(notifications::revoke))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), guard))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

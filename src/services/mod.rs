@@ -2,10 +2,12 @@
 //! audit event. May use `store` and `domain`; never builds HTML or touches HTTP types.
 
 pub mod auth;
+pub mod delegations;
 pub mod invitations;
 pub mod members;
 pub mod orgs;
 pub mod passwords;
+pub mod requests;
 pub mod seed;
 pub mod users;
 

@@ -5,7 +5,9 @@ pub mod account;
 pub mod auth;
 pub mod dashboard;
 pub mod error;
+pub mod notifications;
 pub mod orgs;
+pub mod requests;
 
 use maud::{DOCTYPE, Markup, html};
 
@@ -43,7 +45,10 @@ pub fn page(title: &str, nav: Option<&Nav<'_>>, body: Markup) -> Markup {
                     @if let Some(nav) = nav {
                         nav {
                             a href="/" { "Dashboard" }
+                            a href="/requests" { "Requests" }
+                            a href="/approvals" { "Approvals" }
                             a href="/orgs" { "Organizations" }
+                            a href="/notifications" { "Notifications" }
                             a href="/account" title=(nav.email) { (nav.name) }
                             form.inline method="post" action="/logout" {
                                 (csrf_field(nav.csrf))

@@ -110,6 +110,7 @@ pub async fn spawn_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     let state = AppState {
         db: db.clone(),
         authz: Authz::builtin().expect("policy"),
+        chains: std::sync::Arc::new(partner_portal::domain::Chains::builtin().expect("chains")),
         passwords: Passwords::new(2).expect("hasher"),
         settings: Arc::new(settings),
     };
@@ -138,6 +139,32 @@ pub struct Page {
 }
 
 impl Page {
+    /// The value of the first form field named `name` (`<input name=… value=…>`).
+    pub fn field(&self, name: &str) -> Option<String> {
+        let marker = format!("name=\"{name}\" value=\"");
+        let start = self.body.find(&marker)? + marker.len();
+        let end = self.body[start..].find('"')? + start;
+        Some(self.body[start..end].to_owned())
+    }
+
+    /// The page's text without tags, for assertions about what a person reads.
+    pub fn text(&self) -> String {
+        let mut out = String::new();
+        let mut in_tag = false;
+        for c in self.body.chars() {
+            match c {
+                '<' => in_tag = true,
+                '>' => {
+                    in_tag = false;
+                    out.push(' ');
+                }
+                _ if !in_tag => out.push(c),
+                _ => {}
+            }
+        }
+        out.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
     pub fn csrf(&self) -> String {
         let marker = "name=\"csrf_token\" value=\"";
         let start = self.body.find(marker).map(|i| i + marker.len()).expect("page has a CSRF field");
@@ -187,6 +214,24 @@ impl TestApp {
             .expect("query")
             .expect("user exists");
         row.try_get::<i64>("", "id").expect("id")
+    }
+
+    /// The single integer a SQL query answers (column `n`).
+    pub async fn scalar(&self, sql: &str) -> i64 {
+        let row = self
+            .db
+            .query_one_raw(sea_orm::Statement::from_string(self.db.get_database_backend(), sql.to_owned()))
+            .await
+            .expect("query")
+            .unwrap_or_else(|| panic!("no row for {sql}"));
+        // PostgreSQL keeps INTEGER columns 32-bit.
+        row.try_get::<i64>("", "n").or_else(|_| row.try_get::<i32>("", "n").map(i64::from)).expect("n")
+    }
+
+    /// The id of the demo request with this title and organization short name.
+    pub async fn request_id(&self, title: &str, org: &str) -> i64 {
+        let org = self.org_id(org).await;
+        self.scalar(&format!("SELECT id AS n FROM requests WHERE title = '{title}' AND org_id = {org}")).await
     }
 
     /// Counts rows of a table that match a SQL condition.

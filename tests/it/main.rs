@@ -6,3 +6,4 @@ mod helpers;
 mod orgs;
 mod policy;
 mod policy_table;
+mod requests;

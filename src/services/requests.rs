@@ -1,0 +1,512 @@
+//! Raising requests and moving them through their approval chain. Every transition is
+//! one transaction that checks the version the user saw, so two people acting at once
+//! (or one double-click) produce one decision and the other attempt a clear conflict.
+//! The handler has asked the policy before any of these runs.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::{ConnectionTrait, TransactionSession, TransactionTrait};
+use serde_json::json;
+
+use super::{Error, Who, audit_allowed};
+use crate::domain::{
+    Chains, Decision, Fields, Invalid, Org, OrgTree, Outcome, Role, Status, Transition,
+    money::grouped,
+    request::{StepStatus, next_status},
+};
+use crate::store::{
+    self,
+    notifications::{self as notes},
+    requests::{Change, NewStep, RequestRecord, Step},
+};
+
+/// Checks what only the database knows: the related deal belongs to the same
+/// partner, and an MDF amount fits the quarter's remaining budget.
+///
+/// # Errors
+/// `Invalid` with a message for the form.
+pub async fn check_against_data(
+    db: &impl ConnectionTrait,
+    org: &Org,
+    fields: &Fields,
+    request_id: Option<i64>,
+) -> Result<(), Error> {
+    match fields {
+        Fields::Discount { related_deal: Some(deal), .. } => {
+            let ok = store::requests::find(db, *deal)
+                .await?
+                .is_some_and(|d| d.org_id == org.id && d.kind() == crate::domain::RequestKind::DealRegistration);
+            if !ok {
+                return Err(Invalid::new("Related deal: choose one of this organization's deal registrations.").into());
+            }
+        }
+        Fields::Mdf { planned_date, amount, .. } => {
+            let budget = mdf_remaining(db, org.id, *planned_date, request_id).await?;
+            match budget {
+                None => {
+                    return Err(Invalid::new(format!(
+                        "Amount: {} has no MDF budget for {}. Ask your channel manager to set one.",
+                        org.name,
+                        crate::domain::request::quarter_of(*planned_date)
+                    ))
+                    .into());
+                }
+                Some(b) if b.currency != amount.currency() => {
+                    return Err(Invalid::new(format!(
+                        "Amount: the MDF budget is in {}; enter the amount in {}.",
+                        b.currency.code(),
+                        b.currency.code()
+                    ))
+                    .into());
+                }
+                Some(b) if amount.cents() > b.remaining_cents => {
+                    return Err(Invalid::new(format!(
+                        "Amount: only {} {} of the {} MDF budget for {} remains.",
+                        b.currency.code(),
+                        grouped(b.remaining_cents.max(0)),
+                        b.quarter,
+                        org.name
+                    ))
+                    .into());
+                }
+                Some(_) => {}
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// A quarter's MDF budget and what is left of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MdfBudget {
+    pub quarter: String,
+    pub currency: crate::domain::Currency,
+    pub budget_cents: i64,
+    pub remaining_cents: i64,
+}
+
+/// The budget of the quarter of `date`, less what other requests committed.
+///
+/// # Errors
+/// Database errors.
+pub async fn mdf_remaining(
+    db: &impl ConnectionTrait,
+    org_id: i64,
+    date: NaiveDate,
+    except: Option<i64>,
+) -> Result<Option<MdfBudget>, Error> {
+    let Some(budget) = store::requests::mdf_budget(db, org_id, date).await? else {
+        return Ok(None);
+    };
+    let committed = store::requests::mdf_committed(db, org_id, date, except).await?;
+    Ok(Some(MdfBudget {
+        quarter: crate::domain::request::quarter_of(date),
+        currency: budget.currency(),
+        budget_cents: budget.cents(),
+        remaining_cents: budget.cents() - committed,
+    }))
+}
+
+/// Creates a draft. Submitting the same form twice (same `form_key`) returns the
+/// request the first submission created.
+///
+/// # Errors
+/// `Invalid` for data the form cannot know is wrong.
+pub async fn create(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    who: Who<'_>,
+    org: &Org,
+    fields: &Fields,
+    form_key: &str,
+) -> Result<i64, Error> {
+    if let Some(existing) = store::requests::find_by_form_key(db, form_key).await? {
+        return Ok(existing);
+    }
+    check_against_data(db, org, fields, None).await?;
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let id = match store::requests::insert_draft(&txn, org.id, who.user_id, fields, Some(form_key), now).await {
+        Ok(id) => id,
+        Err(err) if store::is_unique_violation(&err) => {
+            drop(txn);
+            return store::requests::find_by_form_key(db, form_key).await?.ok_or(Error::NotFound);
+        }
+        Err(err) => return Err(err.into()),
+    };
+    store::requests::record_event(&txn, id, Some(who.user_id), None, "created", None, None, now).await?;
+    audit_allowed(
+        &txn,
+        who,
+        "create_request",
+        ("request", Some(id)),
+        json!({"org_id": org.id, "kind": fields.kind().as_str(), "title": fields.title()}),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(id)
+}
+
+/// What the conflict page says when the version the user saw is gone: who did what
+/// to the request last.
+pub async fn conflict(db: &impl ConnectionTrait, id: i64) -> Error {
+    let latest = store::requests::last_event(db, id).await.ok().flatten();
+    let message = match latest {
+        Some(event) if matches!(event.kind.as_str(), "approved" | "rejected" | "sent_back") => format!(
+            "This step was already decided: {} by {} at {}. Reload the request to see where it stands.",
+            event.kind.replace('_', " "),
+            event.actor.unwrap_or_else(|| "someone".into()),
+            event.at.format("%Y-%m-%d %H:%M UTC")
+        ),
+        Some(event) => format!(
+            "This request changed meanwhile ({} by {} at {}). Reload it to see where it stands.",
+            event.kind.replace('_', " "),
+            event.actor.unwrap_or_else(|| "someone".into()),
+            event.at.format("%Y-%m-%d %H:%M UTC")
+        ),
+        None => "This request changed meanwhile. Reload it to see where it stands.".to_owned(),
+    };
+    Error::Stale(message)
+}
+
+/// Saves new field values on a draft (or a request sent back for changes).
+///
+/// # Errors
+/// `Stale` when the request changed since `seen`; `Invalid` for a status that
+/// cannot be edited or data the form cannot check.
+pub async fn update(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    who: Who<'_>,
+    org: &Org,
+    request: &RequestRecord,
+    seen: i32,
+    fields: &Fields,
+) -> Result<(), Error> {
+    next_status(request.status, Transition::Edit)?;
+    if fields.kind() != request.kind() {
+        return Err(Invalid::new("A request keeps its kind.").into());
+    }
+    check_against_data(db, org, fields, Some(request.id)).await?;
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let change = Change { fields: Some(fields), ..Change::default() };
+    if !store::requests::update_if_version(&txn, request.id, seen, change, now).await? {
+        drop(txn);
+        return Err(conflict(db, request.id).await);
+    }
+    store::requests::record_event(&txn, request.id, Some(who.user_id), None, "edited", None, None, now).await?;
+    audit_allowed(
+        &txn,
+        who,
+        "edit_request",
+        ("request", Some(request.id)),
+        json!({"before": request.fields.to_input(), "after": fields.to_input()}),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Submits a draft, or resubmits a request sent back: the chain that applies now is
+/// fixed onto the request as a new round, and its first step's deciders are told.
+///
+/// # Errors
+/// `Stale` when the request changed since `seen`; `Invalid` when it cannot be
+/// submitted in its status or no longer fits the MDF budget.
+pub async fn submit(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    chains: &Chains,
+    who: Who<'_>,
+    org: &Org,
+    request: &RequestRecord,
+    seen: i32,
+) -> Result<(), Error> {
+    let to = next_status(request.status, Transition::Submit)?;
+    check_against_data(db, org, &request.fields, Some(request.id)).await?;
+    let rules = chains.steps_for(&request.fields);
+    if rules.is_empty() {
+        return Err(Error::Internal(format!("no approval chain applies to {}", request.kind().as_str())));
+    }
+    let now = Utc::now();
+    let round = request.round + 1;
+    let txn = db.begin().await?;
+    let change = Change {
+        status: Some(to),
+        round: Some(round),
+        current_step: Some(Some(1)),
+        submitted_at: Some(now),
+        ..Change::default()
+    };
+    if !store::requests::update_if_version(&txn, request.id, seen, change, now).await? {
+        drop(txn);
+        return Err(conflict(db, request.id).await);
+    }
+    let steps: Vec<NewStep<'_>> = rules
+        .iter()
+        .zip(1..)
+        .map(|(rule, position)| NewStep {
+            position,
+            name: &rule.name,
+            decider: rule.decider.as_str(),
+            condition: rule.when.as_ref().map(|c| c.text.as_str()),
+            sla_hours: rule.sla_hours,
+            status: if position == 1 { StepStatus::Pending } else { StepStatus::Waiting },
+            due_at: (position == 1).then(|| now + chrono::Duration::hours(i64::from(rule.sla_hours))),
+        })
+        .collect();
+    store::requests::insert_steps(&txn, request.id, round, &steps).await?;
+    let kind = if request.round == 0 { "submitted" } else { "resubmitted" };
+    store::requests::record_event(&txn, request.id, Some(who.user_id), None, kind, None, None, now).await?;
+    audit_allowed(
+        &txn,
+        who,
+        "submit_request",
+        ("request", Some(request.id)),
+        json!({"round": round, "steps": rules.iter().map(|r| r.decider.as_str()).collect::<Vec<_>>()}),
+    )
+    .await?;
+    let tree = store::orgs::hierarchy(&txn).await?;
+    let deciders = eligible_deciders(&txn, &tree, request, rules[0].decider.as_str(), &[], now.date_naive()).await?;
+    let message = format!("{} waits for your decision: {} ({})", request.kind().label(), request.title, rules[0].name);
+    notes::notify(&txn, &deciders, Some(request.id), &message, now).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Withdraws a request that is in review or sent back.
+///
+/// # Errors
+/// `Stale` when the request changed since `seen`; `Invalid` in any other status.
+pub async fn withdraw(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    who: Who<'_>,
+    request: &RequestRecord,
+    seen: i32,
+) -> Result<(), Error> {
+    let to = next_status(request.status, Transition::Withdraw)?;
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let change = Change { status: Some(to), current_step: Some(None), ..Change::default() };
+    if !store::requests::update_if_version(&txn, request.id, seen, change, now).await? {
+        drop(txn);
+        return Err(conflict(db, request.id).await);
+    }
+    store::requests::cancel_open_steps(&txn, request.id, request.round).await?;
+    store::requests::record_event(&txn, request.id, Some(who.user_id), None, "withdrawn", None, None, now).await?;
+    audit_allowed(
+        &txn,
+        who,
+        "withdraw_request",
+        ("request", Some(request.id)),
+        json!({"before": request.status.as_str()}),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Decides the current step (`step`, as the user saw it) for the user, or for
+/// `on_behalf_of` when the user acts as their delegate.
+///
+/// # Errors
+/// `Stale` when the step or the request changed since the user saw them.
+#[allow(clippy::too_many_arguments)]
+pub async fn decide(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    who: Who<'_>,
+    on_behalf_of: Option<i64>,
+    request: &RequestRecord,
+    seen: i32,
+    step: &Step,
+    all_steps: &[Step],
+    decision: &Decision,
+) -> Result<(), Error> {
+    let next = all_steps
+        .iter()
+        .filter(|s| s.round == step.round && s.position > step.position && s.status == StepStatus::Waiting)
+        .min_by_key(|s| s.position);
+    let transition = match decision.outcome {
+        Outcome::Approve => Transition::Approve { last: next.is_none() },
+        Outcome::Reject => Transition::Reject,
+        Outcome::SendBack => Transition::SendBack,
+    };
+    let to = next_status(request.status, transition)?;
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let comment = decision.comment.as_deref();
+    // The step first: of two racing decisions, only one finds it still pending.
+    if !store::requests::decide_step(
+        &txn,
+        step.id,
+        decision.outcome.step_status(),
+        who.user_id,
+        on_behalf_of,
+        comment,
+        now,
+    )
+    .await?
+    {
+        drop(txn);
+        return Err(conflict(db, request.id).await);
+    }
+    let finished = to != Status::InReview;
+    let change = Change {
+        status: Some(to),
+        current_step: Some(if finished { None } else { next.map(|s| s.position) }),
+        decided_at: (to == Status::Approved || to == Status::Rejected).then_some(now),
+        ..Change::default()
+    };
+    if !store::requests::update_if_version(&txn, request.id, seen, change, now).await? {
+        drop(txn);
+        return Err(conflict(db, request.id).await);
+    }
+    if let (false, Some(next)) = (finished, next) {
+        store::requests::open_step(&txn, next.id, next.sla_hours, now).await?;
+    } else {
+        store::requests::cancel_open_steps(&txn, request.id, request.round).await?;
+    }
+    store::requests::record_event(
+        &txn,
+        request.id,
+        Some(who.user_id),
+        on_behalf_of,
+        decision.outcome.as_str(),
+        Some(&step.name),
+        comment,
+        now,
+    )
+    .await?;
+    audit_allowed(
+        &txn,
+        who,
+        "decide_request",
+        ("request", Some(request.id)),
+        json!({
+            "step": step.name, "position": step.position, "round": step.round,
+            "outcome": decision.outcome.as_str(), "on_behalf_of": on_behalf_of,
+            "before": request.status.as_str(), "after": to.as_str(),
+        }),
+    )
+    .await?;
+    let title = &request.title;
+    match (to, next) {
+        (Status::InReview, Some(next)) => {
+            let tree = store::orgs::hierarchy(&txn).await?;
+            let mut earlier: Vec<i64> = all_steps
+                .iter()
+                .filter(|s| s.round == step.round && s.position < next.position)
+                .flat_map(|s| [s.decided_by, s.on_behalf_of])
+                .flatten()
+                .collect();
+            earlier.push(who.user_id);
+            earlier.extend(on_behalf_of);
+            let deciders = eligible_deciders(&txn, &tree, request, &next.decider, &earlier, now.date_naive()).await?;
+            let message = format!("{} waits for your decision: {title} ({})", request.kind().label(), next.name);
+            notes::notify(&txn, &deciders, Some(request.id), &message, now).await?;
+        }
+        (Status::Approved, _) => {
+            let message = format!("Your {} was approved: {title}", request.kind().label().to_lowercase());
+            notes::notify(&txn, &[request.requester_id], Some(request.id), &message, now).await?;
+        }
+        (Status::Rejected, _) => {
+            let message = format!("Your {} was rejected: {title}", request.kind().label().to_lowercase());
+            notes::notify(&txn, &[request.requester_id], Some(request.id), &message, now).await?;
+        }
+        (Status::ChangesRequested, _) => {
+            let message = format!("Changes were requested on your {}: {title}", request.kind().label().to_lowercase());
+            notes::notify(&txn, &[request.requester_id], Some(request.id), &message, now).await?;
+        }
+        _ => {}
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Who may decide a step with this decider on this request: the partner's account
+/// managers or the vendor users holding the role, and whoever holds their approvals
+/// today; never the requester nor anyone in `exclude` (earlier deciders).
+///
+/// # Errors
+/// Database errors.
+pub async fn eligible_deciders(
+    db: &impl ConnectionTrait,
+    tree: &OrgTree,
+    request: &RequestRecord,
+    decider: &str,
+    exclude: &[i64],
+    today: NaiveDate,
+) -> Result<Vec<i64>, Error> {
+    let Some(vendor) = tree.vendor_id() else { return Ok(Vec::new()) };
+    let mut out = if decider == "account_manager" {
+        notes::managers_of(db, vendor, &tree.lineage(request.org_id)).await?
+    } else {
+        match Role::parse(decider) {
+            Ok(role) => notes::vendor_users_with_role(db, vendor, role).await?,
+            Err(_) => Vec::new(),
+        }
+    };
+    out.retain(|id| *id != request.requester_id && !exclude.contains(id));
+    let delegates = notes::delegates_of(db, &out, today).await?;
+    out.extend(delegates.into_iter().filter(|id| *id != request.requester_id && !exclude.contains(id)));
+    out.sort_unstable();
+    out.dedup();
+    Ok(out)
+}
+
+/// Flags pending steps that passed their SLA and tells their deciders and the vendor
+/// admins, once per step. Returns how many steps it flagged. On PostgreSQL the steps
+/// are claimed with `FOR UPDATE SKIP LOCKED`, and on every database the flag is set
+/// only where it is still unset, so instances running this at once never notify
+/// twice.
+///
+/// # Errors
+/// Database errors.
+pub async fn escalate_overdue(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    now: DateTime<Utc>,
+) -> Result<usize, Error> {
+    // PostgreSQL: claim the rows inside the transaction with SKIP LOCKED. SQLite has
+    // one writer at a time; reading first inside a transaction would make the later
+    // write fail to upgrade its lock under contention, so it reads before starting.
+    let postgres = db.get_database_backend() == sea_orm::DbBackend::Postgres;
+    let early = if postgres { Vec::new() } else { store::requests::claim_overdue(db, now, 100).await? };
+    let txn = db.begin().await?;
+    let due = if postgres { store::requests::claim_overdue(&txn, now, 100).await? } else { early };
+    if due.is_empty() {
+        return Ok(0);
+    }
+    let tree = store::orgs::hierarchy(db).await?;
+    let admins = match tree.vendor_id() {
+        Some(vendor) => notes::vendor_users_with_role(db, vendor, Role::Admin).await?,
+        None => Vec::new(),
+    };
+    let mut flagged = 0;
+    for (request_id, step) in due {
+        if !store::requests::flag_overdue(&txn, step.id, now).await? {
+            continue;
+        }
+        flagged += 1;
+        let Some(request) = store::requests::find(&txn, request_id).await? else { continue };
+        let all = store::requests::steps(&txn, request_id).await?;
+        let earlier: Vec<i64> = all
+            .iter()
+            .filter(|s| s.round == step.round && s.position < step.position)
+            .flat_map(|s| [s.decided_by, s.on_behalf_of])
+            .flatten()
+            .collect();
+        let mut told = eligible_deciders(&txn, &tree, &request, &step.decider, &earlier, now.date_naive()).await?;
+        told.extend(admins.iter().copied().filter(|id| *id != request.requester_id));
+        told.sort_unstable();
+        told.dedup();
+        let message = format!(
+            "Overdue: {} \"{}\" has waited past its {}-hour SLA at {}",
+            request.kind().label(),
+            request.title,
+            step.sla_hours,
+            step.name
+        );
+        notes::notify(&txn, &told, Some(request_id), &message, now).await?;
+        store::requests::record_event(&txn, request_id, None, None, "overdue", Some(&step.name), None, now).await?;
+    }
+    txn.commit().await?;
+    Ok(flagged)
+}
