@@ -23,6 +23,9 @@ const KNOWN: &[&str] = &[
     "PORTAL_LOGIN_MAX_FAILURES_PER_ADDRESS",
     "PORTAL_LOGIN_LOCKOUT_SECONDS",
     "PORTAL_TRUST_FORWARDED",
+    "PORTAL_SMTP_URL",
+    "PORTAL_MAIL_FROM",
+    "PORTAL_BASE_URL",
     "PORTAL_TEST_DATABASE_URL",
 ];
 
@@ -39,6 +42,12 @@ pub struct Settings {
     pub throttle: ThrottleSettings,
     /// Take the client address from the last `X-Forwarded-For` entry (behind a proxy).
     pub trust_forwarded: bool,
+    /// Where emails go out (`smtp://…` or `smtps://…`); without it they are logged.
+    pub smtp_url: Option<String>,
+    /// The sender of the portal's emails.
+    pub mail_from: String,
+    /// The portal's public address, for links in emails.
+    pub base_url: String,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -63,6 +72,9 @@ impl Default for Settings {
                 lockout: Duration::from_secs(60),
             },
             trust_forwarded: false,
+            smtp_url: None,
+            mail_from: "Partner Portal <portal@localhost>".into(),
+            base_url: "http://127.0.0.1:8080".into(),
         }
     }
 }
@@ -141,6 +153,24 @@ impl Settings {
                     s.throttle.lockout = Duration::from_secs(
                         parse_count(value, 1, 86_400).ok_or_else(|| bad("expected seconds between 1 and 86400"))?,
                     )
+                }
+                "PORTAL_SMTP_URL" => {
+                    if !(value.starts_with("smtp://") || value.starts_with("smtps://")) {
+                        return Err(bad("expected smtp://[USER:PASSWORD@]HOST[:PORT] or smtps://…"));
+                    }
+                    s.smtp_url = Some(value.to_owned());
+                }
+                "PORTAL_MAIL_FROM" => {
+                    if value.parse::<lettre::message::Mailbox>().is_err() {
+                        return Err(bad("expected an address such as Partner Portal <portal@example.com>"));
+                    }
+                    s.mail_from = value.to_owned();
+                }
+                "PORTAL_BASE_URL" => {
+                    if !(value.starts_with("http://") || value.starts_with("https://")) {
+                        return Err(bad("expected http://… or https://…"));
+                    }
+                    s.base_url = value.trim_end_matches('/').to_owned();
                 }
                 // Read by the test suite only; accepted here so it never stops a server.
                 "PORTAL_TEST_DATABASE_URL" => {}

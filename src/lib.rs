@@ -55,6 +55,25 @@ pub async fn purge_once(state: &AppState) -> Result<(u64, u64), sea_orm::DbErr> 
     Ok((sessions, counters))
 }
 
+/// The background jobs every instance runs: SLA escalation and email delivery every
+/// `every`. Both are safe to run on several instances at once (see each).
+pub async fn work_periodically(state: AppState, mailer: services::mail::Mailer, every: std::time::Duration) {
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tick.tick().await;
+        match services::requests::escalate_overdue(&state.db, chrono::Utc::now()).await {
+            Ok(0) => {}
+            Ok(steps) => tracing::info!(steps, "overdue approval steps escalated"),
+            Err(err) => tracing::warn!(%err, "SLA escalation failed"),
+        }
+        match services::mail::deliver_pending(&state.db, &mailer, 50).await {
+            Ok(0) => {}
+            Ok(emails) => tracing::info!(emails, "emails delivered"),
+            Err(err) => tracing::warn!(%err, "email delivery failed"),
+        }
+    }
+}
+
 /// Runs [`purge_once`] every ten minutes, so neither table grows without bound.
 pub async fn purge_periodically(state: AppState) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));

@@ -150,7 +150,14 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
     }
     let bind = settings.bind;
     let state = AppState { db, authz, chains, passwords, settings: Arc::new(settings) };
+    let mailer = services::mail::Mailer::new(
+        state.settings.smtp_url.as_deref(),
+        &state.settings.mail_from,
+        &state.settings.base_url,
+    )
+    .map_err(anyhow::Error::msg)?;
     tokio::spawn(partner_portal::purge_periodically(state.clone()));
+    tokio::spawn(partner_portal::work_periodically(state.clone(), mailer, std::time::Duration::from_secs(30)));
     let listener =
         tokio::net::TcpListener::bind(bind).await.with_context(|| format!("PORTAL_BIND: cannot listen on {bind}"))?;
     println!("Partner Portal listening on http://{bind}");

@@ -32,7 +32,7 @@ fn per_check() -> bool {
     let mut worst: Vec<(Duration, Duration, String)> = Vec::new();
     for row in ROWS {
         let world: World = row.world();
-        let actor = world.actor(row.user);
+        let actor = row.actor(&world);
         for _ in 0..50 {
             row.ask(&authz, &world, &actor); // warm up
         }

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod delegations;
 pub mod invitations;
+pub mod mail;
 pub mod members;
 pub mod orgs;
 pub mod passwords;

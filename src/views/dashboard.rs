@@ -2,15 +2,65 @@
 
 use maud::{Markup, html};
 
-use super::Nav;
-use crate::domain::{Org, Role, User};
+use super::{Nav, requests::QueueRow};
+use crate::{
+    domain::{Org, Role, User},
+    store::requests::RequestRecord,
+};
 
-pub fn page(nav: &Nav<'_>, user: &User, memberships: &[(Org, Role)], managed: &[Org], visible: usize) -> Markup {
+/// What the dashboard shows.
+pub struct Work<'a> {
+    pub memberships: &'a [(Org, Role)],
+    pub managed: &'a [Org],
+    pub visible: usize,
+    /// The user's requests not yet finished.
+    pub open: &'a [RequestRecord],
+    /// The user's requests decided most recently.
+    pub decided: &'a [RequestRecord],
+    /// Steps waiting for the user's decision.
+    pub pending: &'a [QueueRow],
+}
+
+fn request_rows(requests: &[RequestRecord]) -> Markup {
+    html! {
+        table {
+            thead { tr { th { "#" } th { "Request" } th { "Kind" } th { "Status" } } }
+            tbody {
+                @for r in requests {
+                    tr {
+                        td { a href={ "/requests/" (r.id) } { (r.id) } }
+                        td { a href={ "/requests/" (r.id) } { (r.title) } }
+                        td { (r.kind().label()) }
+                        td { span class={ "tag status-" (r.status.as_str()) } { (r.status.label()) } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub fn page(nav: &Nav<'_>, user: &User, work: &Work<'_>) -> Markup {
+    let Work { memberships, managed, visible, .. } = *work;
     super::page(
         "Dashboard",
         Some(nav),
         html! {
             h1 { "Welcome, " (user.name) }
+            @if !work.pending.is_empty() {
+                section {
+                    h2 { "Waiting for your decision" }
+                    ul { @for row in work.pending {
+                        li { a href={ "/requests/" (row.request.id) } { (row.request.title) } " · " (row.org_name) " · " (row.step.name) }
+                    } }
+                    p { a href="/approvals" { "All your approvals" } }
+                }
+            }
+            @if !work.open.is_empty() {
+                section { h2 { "Your open requests" } (request_rows(work.open)) }
+            }
+            @if !work.decided.is_empty() {
+                section { h2 { "Recent decisions on your requests" } (request_rows(work.decided)) }
+            }
             section {
                 h2 { "Your organizations" }
                 @if memberships.is_empty() {

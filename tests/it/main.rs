@@ -3,6 +3,7 @@
 
 mod auth;
 mod helpers;
+mod mail;
 mod orgs;
 mod policy;
 mod policy_table;

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use partner_portal::{
-    authz::{Account, Action, Actor, Authz, Organization, RoleChange},
+    authz::{Account, Action, Actor, Authz, Organization, Request, RoleChange},
     domain::{OrgNode, OrgStatus, OrgTree, Role},
     services::seed::{DEMO_ORGS, DEMO_USERS},
 };
@@ -105,6 +105,9 @@ pub enum Target {
     Account(&'static str),
     /// (org, user, new role or "", current role or "")
     Change(&'static str, &'static str, &'static str, &'static str),
+    /// A request: (org, requester, status, who decides the current step or "",
+    /// the deciders of earlier steps of this round).
+    Req(&'static str, &'static str, &'static str, &'static str, &'static [&'static str]),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,6 +115,8 @@ pub enum Condition {
     AsSeeded,
     Suspended(&'static str),
     ActorDisabled,
+    /// The actor holds this user's approvals today (out of office).
+    DelegatedBy(&'static str),
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -131,9 +136,11 @@ const fn when(condition: Condition, user: &'static str, action: Action, target: 
     Row { user, action, target, expected, condition }
 }
 
-use Action::{Apply, CreatePartner, Disable, ManageMembers, Read, SetStatus};
-use Condition::{ActorDisabled, Suspended};
-use Target::{Account as Acct, Change, Org};
+use Action::{
+    Apply, CreatePartner, CreateRequest, Decide, Disable, Edit, ManageMembers, Read, SetStatus, Submit, Withdraw,
+};
+use Condition::{ActorDisabled, DelegatedBy, Suspended};
+use Target::{Account as Acct, Change, Org, Req};
 
 pub const ROWS: &[Row] = &[
     // Vendor admin: everything, everywhere.
@@ -249,6 +256,132 @@ pub const ROWS: &[Row] = &[
     row("admin", Apply, Change("acme", "admin", "staff", "admin"), false),
     row("admin", Apply, Change("summit", "carol", "admin", "member"), true),
     when(Suspended("northwind"), "alice", Apply, Change("blueharbor", "bob", "admin", "member"), false),
+    // Raising requests: partner members and admins, down the hierarchy; not viewers,
+    // not the vendor, not through a suspended org.
+    row("bob", CreateRequest, Org("blueharbor"), true),
+    row("alice", CreateRequest, Org("cedar"), true),
+    row("dan", CreateRequest, Org("cedar"), false),
+    row("bob", CreateRequest, Org("northwind"), false),
+    row("carol", CreateRequest, Org("blueharbor"), false),
+    row("admin", CreateRequest, Org("summit"), false),
+    row("manager", CreateRequest, Org("blueharbor"), false),
+    when(Suspended("blueharbor"), "bob", CreateRequest, Org("blueharbor"), false),
+    // Reading requests follows reading the org; the requester reads their own.
+    row("bob", Read, Req("blueharbor", "bob", "in_review", "account_manager", &[]), true),
+    row("dan", Read, Req("cedar", "alice", "approved", "", &[]), true),
+    row("carol", Read, Req("blueharbor", "bob", "in_review", "account_manager", &[]), false),
+    row("manager2", Read, Req("blueharbor", "bob", "in_review", "account_manager", &[]), false),
+    row("manager", Read, Req("cedar", "alice", "draft", "", &[]), true),
+    row("finance", Read, Req("summit", "carol", "rejected", "", &[]), true),
+    when(Suspended("blueharbor"), "bob", Read, Req("blueharbor", "bob", "in_review", "account_manager", &[]), true),
+    // Drafts and sent-back requests: their requester and the partner's admins edit
+    // and submit them; nobody edits a request in review.
+    row("bob", Edit, Req("blueharbor", "bob", "draft", "", &[]), true),
+    row("bob", Submit, Req("blueharbor", "bob", "changes_requested", "", &[]), true),
+    row("alice", Edit, Req("blueharbor", "bob", "draft", "", &[]), true),
+    row("bob", Edit, Req("blueharbor", "bob", "in_review", "account_manager", &[]), false),
+    row("bob", Submit, Req("blueharbor", "bob", "approved", "", &[]), false),
+    row("dan", Edit, Req("cedar", "alice", "draft", "", &[]), false),
+    row("admin", Edit, Req("blueharbor", "bob", "draft", "", &[]), false),
+    row("manager", Submit, Req("blueharbor", "bob", "draft", "", &[]), false),
+    // Withdrawing: the same people, while the request is open.
+    row("bob", Withdraw, Req("blueharbor", "bob", "in_review", "account_manager", &[]), true),
+    row("alice", Withdraw, Req("blueharbor", "bob", "in_review", "finance", &["manager"]), true),
+    row("bob", Withdraw, Req("blueharbor", "bob", "approved", "", &[]), false),
+    row("carol", Withdraw, Req("blueharbor", "bob", "in_review", "account_manager", &[]), false),
+    row("manager", Withdraw, Req("blueharbor", "bob", "in_review", "account_manager", &[]), false),
+    // Deciding: only someone eligible for the current step.
+    row("manager", Decide, Req("blueharbor", "bob", "in_review", "account_manager", &[]), true),
+    row("manager", Decide, Req("northwind", "alice", "in_review", "account_manager", &[]), true),
+    row("manager2", Decide, Req("blueharbor", "bob", "in_review", "account_manager", &[]), false),
+    row("manager2", Decide, Req("summit", "carol", "in_review", "account_manager", &[]), true),
+    row("finance", Decide, Req("blueharbor", "bob", "in_review", "account_manager", &[]), false),
+    row("finance", Decide, Req("blueharbor", "bob", "in_review", "finance", &["manager"]), true),
+    row("admin", Decide, Req("blueharbor", "bob", "in_review", "finance", &["manager"]), false),
+    row("admin", Decide, Req("blueharbor", "bob", "in_review", "admin", &["manager", "finance"]), true),
+    row("manager", Decide, Req("blueharbor", "bob", "approved", "", &[]), false),
+    row("manager", Decide, Req("blueharbor", "bob", "draft", "", &[]), false),
+    row("alice", Decide, Req("blueharbor", "bob", "in_review", "account_manager", &[]), false),
+    // Maker-checker: never one's own request, never two steps of one round.
+    row("finance", Decide, Req("blueharbor", "finance", "in_review", "finance", &["manager"]), false),
+    row("manager", Decide, Req("blueharbor", "bob", "in_review", "account_manager", &["manager"]), false),
+    row("finance", Decide, Req("blueharbor", "bob", "in_review", "finance", &["finance"]), false),
+    when(ActorDisabled, "manager", Decide, Req("blueharbor", "bob", "in_review", "account_manager", &[]), false),
+    // The vendor keeps deciding for a suspended partner's open requests.
+    when(
+        Suspended("blueharbor"),
+        "manager",
+        Decide,
+        Req("blueharbor", "bob", "in_review", "account_manager", &[]),
+        true,
+    ),
+    // Delegation: the delegate decides what the approver could, under the same rules,
+    // and reads what they may decide. Holding someone's approvals takes nothing away
+    // from one's own.
+    when(
+        DelegatedBy("finance"),
+        "manager2",
+        Decide,
+        Req("blueharbor", "bob", "in_review", "finance", &["manager"]),
+        true,
+    ),
+    when(
+        DelegatedBy("finance"),
+        "manager2",
+        Read,
+        Req("blueharbor", "bob", "in_review", "finance", &["manager"]),
+        true,
+    ),
+    when(
+        DelegatedBy("manager"),
+        "manager2",
+        Decide,
+        Req("blueharbor", "bob", "in_review", "account_manager", &[]),
+        true,
+    ),
+    when(
+        DelegatedBy("manager"),
+        "finance",
+        Decide,
+        Req("blueharbor", "bob", "in_review", "finance", &["manager"]),
+        true,
+    ),
+    when(
+        DelegatedBy("manager"),
+        "finance",
+        Decide,
+        Req("blueharbor", "bob", "in_review", "account_manager", &[]),
+        true,
+    ),
+    when(
+        DelegatedBy("manager"),
+        "finance",
+        Decide,
+        Req("blueharbor", "finance", "in_review", "account_manager", &[]),
+        false,
+    ),
+    when(
+        DelegatedBy("finance"),
+        "manager",
+        Decide,
+        Req("blueharbor", "bob", "in_review", "finance", &["manager"]),
+        false,
+    ),
+    when(
+        DelegatedBy("finance"),
+        "manager2",
+        Decide,
+        Req("blueharbor", "bob", "in_review", "finance", &["finance"]),
+        false,
+    ),
+    when(DelegatedBy("finance"), "bob", Decide, Req("blueharbor", "bob", "in_review", "finance", &["manager"]), false),
+    when(
+        DelegatedBy("finance"),
+        "manager2",
+        Decide,
+        Req("blueharbor", "bob", "in_review", "admin", &["manager", "finance"]),
+        false,
+    ),
 ];
 
 impl Row {
@@ -259,8 +392,18 @@ impl Row {
             Condition::AsSeeded => {}
             Condition::Suspended(org) => world.suspend(org),
             Condition::ActorDisabled => world.active = false,
+            Condition::DelegatedBy(_) => {}
         }
         world
+    }
+
+    /// The actor this row asks about, with the delegation its condition gives.
+    pub fn actor(&self, world: &World) -> Actor {
+        let actor = world.actor(self.user);
+        match self.condition {
+            Condition::DelegatedBy(principal) => actor.with_delegators(vec![world.actor(principal)]),
+            _ => actor,
+        }
     }
 
     /// Asks the policy.
@@ -276,6 +419,18 @@ impl Row {
                     user_id: world.user_id(user),
                     role: role.into(),
                     current: current.into(),
+                },
+            ),
+            Target::Req(org, requester, status, decider, others) => authz.allowed(
+                actor,
+                self.action,
+                &Request {
+                    id: 1,
+                    org: world.org(org),
+                    requester_id: world.user_id(requester),
+                    status: status.into(),
+                    step_decider: decider.into(),
+                    other_deciders: others.iter().map(|u| world.user_id(u)).collect(),
                 },
             ),
         }

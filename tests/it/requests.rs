@@ -468,3 +468,84 @@ async fn the_escalation_job_flags_an_overdue_step_once_even_when_run_twice() {
     let page = app.signed_in("manager").await.get("/approvals").await;
     assert!(page.text().contains("Overdue"));
 }
+
+#[tokio::test]
+async fn a_delegate_decides_on_behalf_of_the_approver_only_within_the_dates() {
+    let app = spawn().await;
+    let id = app.request_id("35% off USD 48,000.00", "blueharbor").await;
+    let manager = app.signed_in("manager").await;
+    assert_eq!(decide(&manager, id, "approve", "").await.status, StatusCode::SEE_OTHER);
+    // Now finance's step. Finance will be away from tomorrow: not yet delegated today.
+    let finance = app.signed_in("finance").await;
+    let later = [("email", "manager2@acme.example"), ("starts_on", &days_ahead(1)), ("ends_on", &days_ahead(5))];
+    let page = finance.post("/delegations", &later).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.text());
+    let manager2 = app.signed_in("manager2").await;
+    assert_eq!(manager2.get(&format!("/requests/{id}")).await.status, StatusCode::NOT_FOUND, "not before it starts");
+    assert!(!manager2.get("/approvals").await.body.contains(&format!("/requests/{id}\"")));
+
+    // Bad ranges are refused with the input kept.
+    let page = finance
+        .post(
+            "/delegations",
+            &[("email", "manager2@acme.example"), ("starts_on", &days_ahead(3)), ("ends_on", &days_ahead(1))],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.body.contains("manager2@acme.example"));
+    for who in ["finance@acme.example", "bob@blueharbor.example", "nobody@acme.example"] {
+        let page = finance
+            .post("/delegations", &[("email", who), ("starts_on", &days_ahead(0)), ("ends_on", &days_ahead(2))])
+            .await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{who}");
+    }
+    // Bob holds no approvals to delegate.
+    let bob = app.signed_in("bob").await;
+    let page = bob
+        .post(
+            "/delegations",
+            &[("email", "carol@summit.example"), ("starts_on", &days_ahead(0)), ("ends_on", &days_ahead(2))],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+
+    // From today: manager2 decides finance's step on finance's behalf.
+    let today = [("email", "manager2@acme.example"), ("starts_on", &days_ahead(0)), ("ends_on", &days_ahead(2))];
+    assert_eq!(finance.post("/delegations", &today).await.status, StatusCode::SEE_OTHER);
+    assert!(manager2.get("/approvals").await.body.contains(&format!("/requests/{id}")));
+    let page = manager2.get(&format!("/requests/{id}")).await;
+    assert!(page.text().contains("on behalf of Fay Finance"), "{}", page.text());
+    let page = decide(&manager2, id, "approve", "For Fay, who is away").await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.text());
+    let finance_id = app.user_id("finance").await;
+    let manager2_id = app.user_id("manager2").await;
+    assert_eq!(
+        app.count(
+            "approval_steps",
+            &format!("request_id = {id} AND decided_by = {manager2_id} AND on_behalf_of = {finance_id}")
+        )
+        .await,
+        1
+    );
+    assert!(
+        bob.get(&format!("/requests/{id}"))
+            .await
+            .text()
+            .contains("Mia Manager approved Finance review on behalf of Fay Finance")
+    );
+
+    // Ending the delegation takes the approvals back at once.
+    let page = finance.get("/delegations").await;
+    assert!(page.text().contains("Mia Manager"));
+    let delegation =
+        app.scalar(&format!("SELECT MAX(id) AS n FROM delegations WHERE delegator_id = {finance_id}")).await;
+    assert_eq!(
+        manager2.post(&format!("/delegations/{delegation}/revoke"), &[]).await.status,
+        StatusCode::NOT_FOUND,
+        "only the approver ends it"
+    );
+    assert_eq!(finance.post(&format!("/delegations/{delegation}/revoke"), &[]).await.status, StatusCode::SEE_OTHER);
+    let delegations = "action IN ('delegate_approvals', 'revoke_delegation')";
+    assert_eq!(app.count("audit_events", &format!("{delegations} AND outcome = 'allowed'")).await, 3);
+    assert_eq!(app.count("audit_events", &format!("{delegations} AND outcome = 'denied'")).await, 1, "bob's try");
+}
