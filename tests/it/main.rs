@@ -2,6 +2,7 @@
 //! real application over HTTP with a database of its own.
 
 mod auth;
+mod browser;
 mod helpers;
 mod mail;
 mod orgs;
