@@ -34,7 +34,7 @@ resource Organization {
     # relation: the vendor's account manager of this partner
     "account_manager"
   ];
-  permissions = ["read", "manage_members", "create_partner", "set_status", "create_request"];
+  permissions = ["read", "manage_members", "create_partner", "set_status", "create_request", "set_budget"];
 
   "read" if "viewer";
   "manage_members" if "admin";
@@ -51,6 +51,12 @@ has_permission(user: User, "create_partner", org: Organization) if
 # suspended.
 has_permission(user: User, "set_status", org: Organization) if
   not org.is_vendor and user.vendor_role = "admin" and has_role(user, "admin", org);
+
+# The vendor's admins and finance set a partner's marketing-fund (MDF) budgets.
+has_permission(user: User, "set_budget", org: Organization) if
+  not org.is_vendor and
+  user.vendor_role in ["admin", "finance"] and
+  has_role(user, "viewer", org);
 
 # Partners raise requests: members and admins of an active partner org (and of the
 # orgs beneath theirs). The vendor's staff do not raise requests for partners.

@@ -8,6 +8,7 @@ mod policy_table;
 
 use std::time::{Duration, Instant};
 
+use oso::PolarClass;
 use partner_portal::{
     AppState, app,
     authz::Authz,
@@ -16,7 +17,6 @@ use partner_portal::{
     store,
 };
 use policy_table::{ROWS, World};
-use oso::PolarClass;
 use tower::ServiceExt;
 
 const ROUNDS: usize = 2_000;

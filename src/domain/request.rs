@@ -532,6 +532,18 @@ pub fn quarter_bounds(date: NaiveDate) -> (NaiveDate, NaiveDate) {
     (start, end)
 }
 
+/// Parses a quarter as `2026-Q4`; returns its first day.
+///
+/// # Errors
+/// Anything else, or a year outside 2000–2100.
+pub fn parse_quarter(raw: &str) -> Result<NaiveDate, Invalid> {
+    let bad = || Invalid::new("Quarter: write it as 2026-Q4.");
+    let (year, q) = raw.trim().split_once("-Q").ok_or_else(bad)?;
+    let year: i32 = year.parse().ok().filter(|y| (2000..=2100).contains(y)).ok_or_else(bad)?;
+    let q: u32 = q.parse().ok().filter(|q| (1..=4).contains(q)).ok_or_else(bad)?;
+    NaiveDate::from_ymd_opt(year, (q - 1) * 3 + 1, 1).ok_or_else(bad)
+}
+
 /// The calendar quarter a date falls in, as `2026-Q4`.
 pub fn quarter_of(date: NaiveDate) -> String {
     use chrono::Datelike;
@@ -666,5 +678,9 @@ mod tests {
         let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).expect("d");
         assert_eq!(quarter_bounds(today()), (d(2026, 10, 1), d(2027, 1, 1)));
         assert_eq!(quarter_bounds(d(2027, 5, 9)), (d(2027, 4, 1), d(2027, 7, 1)));
+        assert_eq!(parse_quarter("2027-Q2"), Ok(d(2027, 4, 1)));
+        for bad in ["2027-Q5", "2027Q2", "Q2-2027", "1999-Q1", ""] {
+            assert!(parse_quarter(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -51,6 +51,7 @@ pub fn router(state: AppState) -> Router {
         .route("/orgs", get(orgs::index).post(orgs::create))
         .route("/orgs/{id}", get(orgs::show))
         .route("/orgs/{id}/status", post(orgs::set_status))
+        .route("/orgs/{id}/mdf-budget", post(orgs::set_budget))
         .route("/orgs/{id}/members", post(members::add))
         .route("/orgs/{id}/members/{user_id}/role", post(members::change_role))
         .route("/orgs/{id}/members/{user_id}/remove", post(members::remove))

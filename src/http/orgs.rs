@@ -17,7 +17,7 @@ use crate::{
     store,
     views::{
         self,
-        orgs::{AddMemberValues, MemberRow, OrgPage},
+        orgs::{AddMemberValues, BudgetRow, BudgetValues, MemberRow, OrgPage},
     },
 };
 
@@ -36,6 +36,7 @@ fn notice_text(done: &str) -> Option<&'static str> {
         "disabled" => Some("The account is disabled and its sessions have ended."),
         "suspended" => Some("The organization is suspended: its people can no longer use the portal for it."),
         "active" => Some("The organization is active again."),
+        "budget" => Some("The MDF budget is set."),
         _ => None,
     }
 }
@@ -119,6 +120,8 @@ pub struct PageState<'a> {
     pub add_member: Option<AddMemberValues<'a>>,
     /// The path of an invitation link just created, shown once.
     pub invitation: Option<&'a str>,
+    /// The MDF budget form's input, kept when it is refused.
+    pub budget: Option<BudgetValues<'a>>,
 }
 
 pub async fn render_show(
@@ -176,6 +179,15 @@ pub async fn render_show(
         Vec::new()
     };
     let can_set_status = ctx.can(st, Action::SetStatus, &polar);
+    let can_set_budget = ctx.can(st, Action::SetBudget, &polar);
+    let mut budgets = Vec::new();
+    if org.kind == crate::domain::OrgKind::Partner {
+        for (quarter, amount) in store::requests::mdf_budgets_of(&st.db, org.id).await? {
+            let start = crate::domain::request::parse_quarter(&quarter).map_err(|e| AppError::Internal(e.0))?;
+            let committed = store::requests::mdf_committed(&st.db, org.id, start, None).await?;
+            budgets.push(BudgetRow { quarter, amount, committed_cents: committed });
+        }
+    }
     let scope = ctx.scope();
     let children: Vec<Org> = store::orgs::list(&st.db, sql_filter(&scope))
         .await?
@@ -200,6 +212,8 @@ pub async fn render_show(
             add_member: state.add_member,
             invitation: state.invitation,
             can_set_status,
+            budgets: &budgets,
+            budget_form: can_set_budget.then(|| state.budget.unwrap_or_default()),
         },
     ))
 }
@@ -228,4 +242,40 @@ pub async fn set_status(
     };
     services::orgs::set_status(&st.db, ctx.who(), &org, status).await?;
     Ok(Redirect::to(&format!("/orgs/{}?done={}", org.id, status.as_str())).into_response())
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct BudgetForm {
+    quarter: String,
+    amount: String,
+    currency: String,
+}
+
+pub async fn set_budget(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(form): Form<BudgetForm>,
+) -> Result<Response, AppError> {
+    let (org, polar) = readable_org(&st, &ctx, &id).await?;
+    ctx.require(&st, Action::SetBudget, &polar, ("organization", Some(org.id))).await?;
+    let parsed = crate::domain::request::parse_quarter(&form.quarter).and_then(|start| {
+        let currency = crate::domain::Currency::parse(&form.currency)?;
+        Ok((start, crate::domain::Money::parse(&form.amount, currency, "Amount")?))
+    });
+    let result = match parsed {
+        Ok((start, amount)) => services::orgs::set_mdf_budget(&st.db, ctx.who(), &org, start, amount).await,
+        Err(invalid) => Err(invalid.into()),
+    };
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/orgs/{}?done=budget", org.id)).into_response()),
+        Err(services::Error::Invalid(invalid)) => {
+            let values = BudgetValues { quarter: &form.quarter, amount: &form.amount, currency: &form.currency };
+            let state = PageState { error: Some(&invalid.0), budget: Some(values), ..PageState::default() };
+            let page = render_show(&st, &ctx, org, polar, state).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(err) => Err(err.into()),
+    }
 }

@@ -90,3 +90,38 @@ pub async fn set_status(db: &DatabaseConnection, who: Who<'_>, org: &Org, status
     txn.commit().await?;
     Ok(())
 }
+
+/// Sets a partner's MDF budget for the quarter starting on `quarter_start`.
+///
+/// # Errors
+/// `Invalid` when the budget is below what requests of that quarter already commit.
+pub async fn set_mdf_budget(
+    db: &DatabaseConnection,
+    who: Who<'_>,
+    org: &Org,
+    quarter_start: chrono::NaiveDate,
+    amount: crate::domain::Money,
+) -> Result<(), Error> {
+    let quarter = crate::domain::request::quarter_of(quarter_start);
+    let txn = db.begin().await?;
+    let before = store::requests::mdf_budget(&txn, org.id, quarter_start).await?;
+    let committed = store::requests::mdf_committed(&txn, org.id, quarter_start, None).await?;
+    if amount.cents() < committed {
+        return Err(crate::domain::Invalid::new(format!(
+            "Amount: requests of {quarter} already commit {}; the budget cannot be less.",
+            crate::domain::money::grouped(committed)
+        ))
+        .into());
+    }
+    store::requests::set_mdf_budget(&txn, org.id, &quarter, amount).await?;
+    audit_allowed(
+        &txn,
+        who,
+        "set_mdf_budget",
+        ("organization", Some(org.id)),
+        serde_json::json!({"quarter": quarter, "before": before.map(|m| m.to_string()), "after": amount.to_string()}),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}

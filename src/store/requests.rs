@@ -554,6 +554,25 @@ pub async fn mdf_budget(
     Ok(Some(Money::from_cents(row.amount_cents, currency)))
 }
 
+/// An organization's MDF budgets, latest quarter first.
+///
+/// # Errors
+/// Database errors.
+pub async fn mdf_budgets_of(db: &impl ConnectionTrait, org_id: i64) -> Result<Vec<(String, Money)>, sea_orm::DbErr> {
+    use super::entities::mdf_budget;
+    mdf_budget::Entity::find()
+        .filter(mdf_budget::Column::OrgId.eq(org_id))
+        .order_by_desc(mdf_budget::Column::Quarter)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| {
+            let currency = Currency::parse(&row.currency).map_err(|e| sea_orm::DbErr::Custom(e.0))?;
+            Ok((row.quarter, Money::from_cents(row.amount_cents, currency)))
+        })
+        .collect()
+}
+
 /// Sets a partner's MDF budget for a quarter (`2026-Q4`).
 ///
 /// # Errors

@@ -117,6 +117,21 @@ pub struct AddMemberValues<'a> {
     pub role: &'a str,
 }
 
+/// A quarter's MDF budget as shown.
+pub struct BudgetRow {
+    pub quarter: String,
+    pub amount: crate::domain::Money,
+    pub committed_cents: i64,
+}
+
+/// The MDF budget form's input.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BudgetValues<'a> {
+    pub quarter: &'a str,
+    pub amount: &'a str,
+    pub currency: &'a str,
+}
+
 pub struct OrgPage<'a> {
     pub org: &'a Org,
     pub parent: Option<&'a Org>,
@@ -130,6 +145,9 @@ pub struct OrgPage<'a> {
     pub invitation: Option<&'a str>,
     /// The viewer may suspend or reactivate this organization.
     pub can_set_status: bool,
+    pub budgets: &'a [BudgetRow],
+    /// The budget form, when the viewer may set budgets.
+    pub budget_form: Option<BudgetValues<'a>>,
 }
 
 pub fn show(nav: &Nav<'_>, p: &OrgPage<'_>) -> Markup {
@@ -169,6 +187,9 @@ pub fn show(nav: &Nav<'_>, p: &OrgPage<'_>) -> Markup {
             @if !p.grantable_new.is_empty() {
                 (add_member_form(nav.csrf, org, p.grantable_new, p.add_member))
             }
+            @if !p.budgets.is_empty() || p.budget_form.is_some() {
+                (budgets(nav.csrf, org, p.budgets, p.budget_form))
+            }
             @if !p.children.is_empty() {
                 section {
                     h2 { "Organizations beneath it" }
@@ -177,6 +198,50 @@ pub fn show(nav: &Nav<'_>, p: &OrgPage<'_>) -> Markup {
             }
         },
     )
+}
+
+fn budgets(csrf: &str, org: &Org, rows: &[BudgetRow], form: Option<BudgetValues<'_>>) -> Markup {
+    use crate::domain::{Currency, money::grouped};
+    html! {
+        section {
+            h2 { "Marketing funds (MDF)" }
+            @if rows.is_empty() {
+                p.muted { "No MDF budget is set." }
+            } @else {
+                table {
+                    thead { tr { th { "Quarter" } th.num { "Budget" } th.num { "Committed" } th.num { "Remaining" } } }
+                    tbody {
+                        @for row in rows {
+                            @let code = row.amount.currency().code();
+                            tr {
+                                td { (row.quarter) }
+                                td.num { (row.amount) }
+                                td.num { (code) " " (grouped(row.committed_cents)) }
+                                td.num { (code) " " (grouped(row.amount.cents() - row.committed_cents)) }
+                            }
+                        }
+                    }
+                }
+            }
+            @if let Some(values) = form {
+                form method="post" action={ "/orgs/" (org.id) "/mdf-budget" } {
+                    (super::csrf_field(csrf))
+                    label for="quarter" { "Quarter" }
+                    input type="text" id="quarter" name="quarter" value=(values.quarter) placeholder="2026-Q4" required;
+                    label for="budget_amount" { "Budget" }
+                    div.amount {
+                        select name="currency" aria-label="Currency" {
+                            @for c in Currency::ALL {
+                                option value=(c.code()) selected[values.currency == c.code()] { (c.code()) }
+                            }
+                        }
+                        input type="text" inputmode="decimal" id="budget_amount" name="amount" value=(values.amount) required;
+                    }
+                    p { button type="submit" { "Set budget" } }
+                }
+            }
+        }
+    }
 }
 
 fn status_form(csrf: &str, org: &Org) -> Markup {

@@ -39,6 +39,7 @@ fn the_table_covers_every_user_action_and_condition_with_grants_and_denials() {
         Action::Disable,
         Action::Apply,
         Action::CreateRequest,
+        Action::SetBudget,
         Action::Edit,
         Action::Submit,
         Action::Withdraw,

@@ -137,7 +137,8 @@ const fn when(condition: Condition, user: &'static str, action: Action, target: 
 }
 
 use Action::{
-    Apply, CreatePartner, CreateRequest, Decide, Disable, Edit, ManageMembers, Read, SetStatus, Submit, Withdraw,
+    Apply, CreatePartner, CreateRequest, Decide, Disable, Edit, ManageMembers, Read, SetBudget, SetStatus, Submit,
+    Withdraw,
 };
 use Condition::{ActorDisabled, DelegatedBy, Suspended};
 use Target::{Account as Acct, Change, Org, Req};
@@ -266,6 +267,13 @@ pub const ROWS: &[Row] = &[
     row("admin", CreateRequest, Org("summit"), false),
     row("manager", CreateRequest, Org("blueharbor"), false),
     when(Suspended("blueharbor"), "bob", CreateRequest, Org("blueharbor"), false),
+    // MDF budgets: the vendor's admins and finance, for partners only.
+    row("finance", SetBudget, Org("summit"), true),
+    row("admin", SetBudget, Org("blueharbor"), true),
+    row("admin", SetBudget, Org("acme"), false),
+    row("manager", SetBudget, Org("northwind"), false),
+    row("alice", SetBudget, Org("blueharbor"), false),
+    when(ActorDisabled, "finance", SetBudget, Org("summit"), false),
     // Reading requests follows reading the org; the requester reads their own.
     row("bob", Read, Req("blueharbor", "bob", "in_review", "account_manager", &[]), true),
     row("dan", Read, Req("cedar", "alice", "approved", "", &[]), true),

@@ -549,3 +549,40 @@ async fn a_delegate_decides_on_behalf_of_the_approver_only_within_the_dates() {
     assert_eq!(app.count("audit_events", &format!("{delegations} AND outcome = 'allowed'")).await, 3);
     assert_eq!(app.count("audit_events", &format!("{delegations} AND outcome = 'denied'")).await, 1, "bob's try");
 }
+
+#[tokio::test]
+async fn finance_sets_a_partners_mdf_budget_and_nobody_else_may() {
+    let app = spawn().await;
+    let summit = app.org_id("summit").await;
+    let path = format!("/orgs/{summit}/mdf-budget");
+    let finance = app.signed_in("finance").await;
+    let page = finance.get(&format!("/orgs/{summit}")).await;
+    assert!(page.text().contains("Marketing funds (MDF)") && page.body.contains("Set budget"));
+    let next =
+        partner_portal::domain::request::quarter_of(chrono::Utc::now().date_naive() + chrono::Duration::days(200));
+    let page = finance.post(&path, &[("quarter", &next), ("amount", "40000"), ("currency", "USD")]).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.text());
+    assert!(finance.get(&format!("/orgs/{summit}")).await.text().contains(&format!("{next} USD 40,000.00")));
+    assert_eq!(app.count("audit_events", &format!("action = 'set_mdf_budget' AND resource_id = {summit}")).await, 1);
+
+    // Bad input comes back with a message and the input kept.
+    for (quarter, amount, needle) in [("Q3 2027", "100", "2026-Q4"), (next.as_str(), "-1", "above zero")] {
+        let page = finance.post(&path, &[("quarter", quarter), ("amount", amount), ("currency", "USD")]).await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(page.text().contains(needle), "{}", page.text());
+        assert!(page.body.contains(&format!("value=\"{quarter}\"")));
+    }
+    // A budget below what requests already commit is refused.
+    let this_quarter =
+        partner_portal::domain::request::quarter_of(chrono::Utc::now().date_naive() + chrono::Duration::days(20));
+    let page = finance.post(&path, &[("quarter", &this_quarter), ("amount", "100"), ("currency", "USD")]).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "the demo's MDF request commits 6,000");
+
+    // The channel manager reads Summit but may not set budgets; Bob may not see Summit.
+    let manager2 = app.signed_in("manager2").await;
+    assert!(!manager2.get(&format!("/orgs/{summit}")).await.body.contains("Set budget"));
+    let form = [("quarter", next.as_str()), ("amount", "1"), ("currency", "USD")];
+    assert_eq!(manager2.post(&path, &form).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.signed_in("bob").await.post(&path, &form).await.status, StatusCode::NOT_FOUND);
+    assert!(app.count("mdf_budgets", &format!("org_id = {summit} AND amount_cents = 100")).await == 0);
+}
