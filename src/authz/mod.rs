@@ -194,4 +194,19 @@ mod tests {
         std::fs::remove_dir_all(&dir).ok();
         assert!(err.contains("line 2"), "{err}");
     }
+
+    #[test]
+    fn a_broken_chain_file_in_the_policy_folder_is_reported_with_its_file_and_line() {
+        let dir = std::env::temp_dir().join(format!("portal-chains-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        assert_eq!(
+            load_chains(Some(&dir)).expect("no file: the built-in chains"),
+            crate::domain::Chains::builtin().expect("built in")
+        );
+        let broken = crate::domain::Chains::BUILTIN.replace("decider = \"finance\"", "decider = \"treasurer\"");
+        std::fs::write(dir.join("approvals.toml"), broken).expect("write");
+        let err = load_chains(Some(&dir)).expect_err("refused").to_string();
+        std::fs::remove_dir_all(&dir).ok();
+        assert!(err.contains("approvals.toml:") && err.contains("unknown decider \"treasurer\""), "{err}");
+    }
 }
