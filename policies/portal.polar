@@ -21,6 +21,7 @@
 #   user.vendor_role               the user's role in the vendor org ("" if none)
 #   user.delegators                approvers who delegated their approvals to this
 #                                  user for today (each a User with their own facts)
+#   user.partner_role              the highest partner role held anywhere ("" if none)
 # An inactive user has no roles anywhere.
 
 actor User {}
@@ -166,6 +167,22 @@ eligible(user: User, request: Request) if
   request.step_decider != "" and
   user.active and
   user.vendor_role = request.step_decider;
+
+# Reports. Every report is scoped in SQL to the organizations the user may read; the
+# policy says who may open it and who may download it. Downloading is its own
+# permission: viewers read the pages but do not take the data away.
+resource Report {
+  permissions = ["view", "export"];
+}
+
+has_permission(user: User, "view", report: Report) if
+  report.name = "pipeline" and
+  user.active and
+  (user.vendor_role != "" or user.partner_role != "");
+
+has_permission(user: User, "export", report: Report) if
+  has_permission(user, "view", report) and
+  (user.vendor_role in ["admin", "finance", "channel_manager"] or user.partner_role in ["member", "admin"]);
 
 allow(actor, action, resource) if
   has_permission(actor, action, resource);

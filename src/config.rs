@@ -48,6 +48,8 @@ pub struct Settings {
     pub mail_from: String,
     /// The portal's public address, for links in emails.
     pub base_url: String,
+    /// Rows per batch of a streamed CSV download.
+    pub export_batch: u64,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -75,6 +77,7 @@ impl Default for Settings {
             smtp_url: None,
             mail_from: "Partner Portal <portal@localhost>".into(),
             base_url: "http://127.0.0.1:8080".into(),
+            export_batch: 1000,
         }
     }
 }

@@ -33,6 +33,8 @@ pub struct Facts {
     partner: HashMap<i64, Vec<&'static str>>,
     /// Approvers who delegated their approvals to this user for today.
     pub delegators: Vec<Actor>,
+    /// The highest partner role held in any active organization, or `""`.
+    pub partner_role: &'static str,
 }
 
 impl std::ops::Deref for Actor {
@@ -110,7 +112,21 @@ impl Actor {
                 }
             }
         }
-        Self(Arc::new(Facts { id, active, vendor_role, roles, managed, effective, partner, delegators: Vec::new() }))
+        let partner_role = ["admin", "member", "viewer"]
+            .into_iter()
+            .find(|r| partner.values().any(|held| held.contains(r)))
+            .unwrap_or("");
+        Self(Arc::new(Facts {
+            id,
+            active,
+            vendor_role,
+            roles,
+            managed,
+            effective,
+            partner,
+            delegators: Vec::new(),
+            partner_role,
+        }))
     }
 
     /// The same user, able to act for these approvers (their delegations cover today).
@@ -135,6 +151,7 @@ impl Actor {
             .add_attribute_getter("active", |a: &Actor| a.active)
             .add_attribute_getter("vendor_role", |a: &Actor| a.vendor_role.clone())
             .add_attribute_getter("delegators", |a: &Actor| a.delegators.clone())
+            .add_attribute_getter("partner_role", |a: &Actor| a.partner_role.to_owned())
             .add_method("roles_on", |a: &Actor, org: i64| {
                 a.roles_on(org).iter().map(|r| (*r).to_owned()).collect::<Vec<String>>()
             })
@@ -211,4 +228,11 @@ pub struct Request {
     /// Everyone who decided, or was represented in, an earlier step of this round.
     #[polar(attribute)]
     pub other_deciders: Vec<i64>,
+}
+
+/// A report, as a target of viewing and exporting.
+#[derive(Debug, Clone, PolarClass)]
+pub struct Report {
+    #[polar(attribute)]
+    pub name: String,
 }

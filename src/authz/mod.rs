@@ -16,7 +16,7 @@ use std::{
     },
 };
 
-pub use classes::{Account, Actor, Organization, Request, RoleChange};
+pub use classes::{Account, Actor, Organization, Report, Request, RoleChange};
 use oso::{Oso, PolarClass, ToPolar};
 pub use scope::Scope;
 
@@ -39,6 +39,8 @@ pub enum Action {
     Submit,
     Withdraw,
     Decide,
+    View,
+    Export,
 }
 
 impl Action {
@@ -56,6 +58,8 @@ impl Action {
             Action::Submit => "submit",
             Action::Withdraw => "withdraw",
             Action::Decide => "decide",
+            Action::View => "view",
+            Action::Export => "export",
         }
     }
 }
@@ -173,6 +177,7 @@ fn registered() -> Result<Oso, PolicyError> {
     oso.register_class(Account::get_polar_class())?;
     oso.register_class(RoleChange::get_polar_class())?;
     oso.register_class(Request::get_polar_class())?;
+    oso.register_class(Report::get_polar_class())?;
     Ok(oso)
 }
 

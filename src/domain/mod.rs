@@ -8,6 +8,7 @@ pub mod money;
 mod org;
 mod password;
 mod records;
+pub mod report;
 pub mod request;
 mod role;
 mod tree;

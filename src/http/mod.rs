@@ -10,6 +10,7 @@ mod invitations;
 mod members;
 mod notifications;
 mod orgs;
+mod reports;
 pub mod requests;
 
 use std::net::SocketAddr;
@@ -64,6 +65,9 @@ pub fn router(state: AppState) -> Router {
         .route("/requests/{id}/withdraw", post(requests::withdraw))
         .route("/requests/{id}/decide", post(requests::decide))
         .route("/approvals", get(requests::queue))
+        .route("/reports", get(reports::index))
+        .route("/reports/pipeline", get(reports::pipeline))
+        .route("/reports/pipeline.csv", get(reports::pipeline_csv))
         .route("/notifications", get(notifications::index))
         .route("/notifications/read", post(notifications::mark_read))
         .route("/delegations", get(notifications::delegations_page).post(notifications::delegate))

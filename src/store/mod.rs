@@ -7,6 +7,7 @@ pub mod invitations;
 pub mod members;
 pub mod notifications;
 pub mod orgs;
+pub mod reports;
 pub mod requests;
 pub mod sessions;
 pub mod throttle;

@@ -7,6 +7,7 @@ pub mod dashboard;
 pub mod error;
 pub mod notifications;
 pub mod orgs;
+pub mod reports;
 pub mod requests;
 
 use maud::{DOCTYPE, Markup, html};
@@ -48,6 +49,7 @@ pub fn page(title: &str, nav: Option<&Nav<'_>>, body: Markup) -> Markup {
                             a href="/requests" { "Requests" }
                             a href="/approvals" { "Approvals" }
                             a href="/orgs" { "Organizations" }
+                            a href="/reports" { "Reports" }
                             a href="/notifications" { "Notifications" }
                             a href="/account" title=(nav.email) { (nav.name) }
                             form.inline method="post" action="/logout" {

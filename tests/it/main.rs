@@ -8,4 +8,5 @@ mod mail;
 mod orgs;
 mod policy;
 mod policy_table;
+mod reports;
 mod requests;

@@ -44,6 +44,8 @@ fn the_table_covers_every_user_action_and_condition_with_grants_and_denials() {
         Action::Submit,
         Action::Withdraw,
         Action::Decide,
+        Action::View,
+        Action::Export,
     ] {
         assert!(ROWS.iter().any(|r| r.action == action && r.expected), "{action:?} never granted");
         assert!(ROWS.iter().any(|r| r.action == action && !r.expected), "{action:?} never denied");

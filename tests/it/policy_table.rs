@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use partner_portal::{
-    authz::{Account, Action, Actor, Authz, Organization, Request, RoleChange},
+    authz::{Account, Action, Actor, Authz, Organization, Report, Request, RoleChange},
     domain::{OrgNode, OrgStatus, OrgTree, Role},
     services::seed::{DEMO_ORGS, DEMO_USERS},
 };
@@ -105,6 +105,8 @@ pub enum Target {
     Account(&'static str),
     /// (org, user, new role or "", current role or "")
     Change(&'static str, &'static str, &'static str, &'static str),
+    /// A report by name.
+    Rep(&'static str),
     /// A request: (org, requester, status, who decides the current step or "",
     /// the deciders of earlier steps of this round).
     Req(&'static str, &'static str, &'static str, &'static str, &'static [&'static str]),
@@ -137,11 +139,11 @@ const fn when(condition: Condition, user: &'static str, action: Action, target: 
 }
 
 use Action::{
-    Apply, CreatePartner, CreateRequest, Decide, Disable, Edit, ManageMembers, Read, SetBudget, SetStatus, Submit,
-    Withdraw,
+    Apply, CreatePartner, CreateRequest, Decide, Disable, Edit, Export, ManageMembers, Read, SetBudget, SetStatus,
+    Submit, View, Withdraw,
 };
 use Condition::{ActorDisabled, DelegatedBy, Suspended};
-use Target::{Account as Acct, Change, Org, Req};
+use Target::{Account as Acct, Change, Org, Rep, Req};
 
 pub const ROWS: &[Row] = &[
     // Vendor admin: everything, everywhere.
@@ -267,6 +269,21 @@ pub const ROWS: &[Row] = &[
     row("admin", CreateRequest, Org("summit"), false),
     row("manager", CreateRequest, Org("blueharbor"), false),
     when(Suspended("blueharbor"), "bob", CreateRequest, Org("blueharbor"), false),
+    // Reports: everyone with a role views them (scoped in SQL); exporting is its own
+    // permission, which viewers and vendor staff do not have.
+    row("bob", View, Rep("pipeline"), true),
+    row("dan", View, Rep("pipeline"), true),
+    row("bob", Export, Rep("pipeline"), true),
+    row("alice", Export, Rep("pipeline"), true),
+    row("dan", Export, Rep("pipeline"), false),
+    row("manager", Export, Rep("pipeline"), true),
+    row("finance", Export, Rep("pipeline"), true),
+    row("admin", Export, Rep("pipeline"), true),
+    row("admin", View, Rep("payroll"), false),
+    row("admin", Export, Rep("payroll"), false),
+    when(ActorDisabled, "admin", View, Rep("pipeline"), false),
+    when(Suspended("blueharbor"), "bob", View, Rep("pipeline"), false),
+    when(Suspended("blueharbor"), "bob", Export, Rep("pipeline"), false),
     // MDF budgets: the vendor's admins and finance, for partners only.
     row("finance", SetBudget, Org("summit"), true),
     row("admin", SetBudget, Org("blueharbor"), true),
@@ -429,6 +446,7 @@ impl Row {
                     current: current.into(),
                 },
             ),
+            Target::Rep(name) => authz.allowed(actor, self.action, &Report { name: name.into() }),
             Target::Req(org, requester, status, decider, others) => authz.allowed(
                 actor,
                 self.action,

@@ -1,0 +1,158 @@
+//! Reports: the pipeline page and its CSV follow the permission model, open cleanly in
+//! spreadsheet tools, and stream in batches.
+
+use reqwest::StatusCode;
+
+use crate::helpers::{Browser, spawn, spawn_with};
+
+/// Parses a CSV download with the `csv` crate, as a spreadsheet tool would read it.
+fn parse(body: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut reader = csv::Reader::from_reader(body.as_bytes());
+    let header = reader.headers().expect("header").iter().map(str::to_owned).collect();
+    let rows = reader.records().map(|r| r.expect("row").iter().map(str::to_owned).collect()).collect();
+    (header, rows)
+}
+
+async fn download(user: &Browser, query: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let page = user.get(&format!("/reports/pipeline.csv{query}")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert_eq!(page.headers["content-type"], "text/csv; charset=utf-8");
+    let disposition = page.headers["content-disposition"].to_str().expect("ascii");
+    assert!(disposition.starts_with("attachment; filename=\"pipeline-") && disposition.ends_with(".csv\""));
+    parse(&page.body)
+}
+
+fn partners(rows: &[Vec<String>]) -> std::collections::BTreeSet<String> {
+    rows.iter().map(|r| r[2].clone()).collect()
+}
+
+#[tokio::test]
+async fn every_user_sees_and_downloads_only_their_scope() {
+    let app = spawn().await;
+    let cases: &[(&str, &[&str])] = &[
+        ("bob", &["Blue Harbor IT"]),
+        ("carol", &["Summit Solutions"]),
+        ("alice", &["Blue Harbor IT", "Cedar Systems", "Northwind Distribution"]),
+        ("manager", &["Blue Harbor IT", "Cedar Systems", "Northwind Distribution"]),
+        ("manager2", &["Summit Solutions"]),
+        ("admin", &["Blue Harbor IT", "Cedar Systems", "Northwind Distribution", "Summit Solutions"]),
+        ("finance", &["Blue Harbor IT", "Cedar Systems", "Northwind Distribution", "Summit Solutions"]),
+    ];
+    let all = ["Blue Harbor IT", "Cedar Systems", "Northwind Distribution", "Summit Solutions"];
+    for (user, expected) in cases {
+        let browser = app.signed_in(user).await;
+        let page = browser.get("/reports/pipeline").await;
+        assert_eq!(page.status, StatusCode::OK, "{user}");
+        let table = page.body.split("<tbody>").nth(1).unwrap_or_default();
+        for name in all {
+            assert_eq!(table.contains(name), expected.contains(&name), "{user} and {name} on the page");
+        }
+        let (header, rows) = download(&browser, "").await;
+        assert_eq!(header[..3], ["id", "created_at", "partner"]);
+        let seen = partners(&rows);
+        let wanted: std::collections::BTreeSet<String> = expected.iter().map(|s| (*s).to_owned()).collect();
+        assert!(seen.is_subset(&wanted), "{user} downloaded {seen:?}");
+        assert!(!rows.is_empty(), "{user} has rows");
+        // The CSV holds exactly the non-draft pipeline requests of that scope.
+        let ids: Vec<String> = expected.iter().map(|n| format!("'{n}'")).collect();
+        let count = app
+            .count(
+                "requests r JOIN organizations o ON o.id = r.org_id",
+                &format!(
+                    "o.name IN ({}) AND r.kind IN ('deal_registration', 'discount') AND r.status <> 'draft'",
+                    ids.join(", ")
+                ),
+            )
+            .await;
+        assert_eq!(i64::try_from(rows.len()).expect("n"), count, "{user}");
+    }
+    assert_eq!(app.count("audit_events", "action = 'export_report' AND outcome = 'allowed'").await, 7);
+}
+
+#[tokio::test]
+async fn a_viewer_reads_the_report_but_may_not_download_it() {
+    let app = spawn().await;
+    let dan = app.signed_in("dan").await;
+    let page = dan.get("/reports/pipeline").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.body.contains("Download CSV"));
+    assert_eq!(dan.get("/reports/pipeline.csv").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.count("audit_events", "action = 'export' AND outcome = 'denied'").await, 1);
+    assert!(app.signed_in("bob").await.get("/reports/pipeline").await.body.contains("Download CSV"));
+}
+
+#[tokio::test]
+async fn formulas_in_text_cells_are_neutralized_and_numbers_and_accents_stay_intact() {
+    let app = spawn().await;
+    let bob = app.signed_in("bob").await;
+    let blue = app.org_id("blueharbor").await;
+    let close = (chrono::Utc::now().date_naive() + chrono::Duration::days(30)).to_string();
+    for name in
+        ["=HYPERLINK(\"http://evil.example\")", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A9)", "Café Zürich, \"Ltd\""]
+    {
+        let form = bob.get(&format!("/requests/new?kind=deal_registration&org={blue}")).await;
+        let key = form.field("form_key").expect("key");
+        let blue = blue.to_string();
+        let page = bob
+            .post(
+                "/requests",
+                &[
+                    ("kind", "deal_registration"),
+                    ("org", &blue),
+                    ("form_key", &key),
+                    ("then", "submit"),
+                    ("currency", "EUR"),
+                    ("customer_name", name),
+                    ("customer_domain", "evil.example"),
+                    ("close_date", &close),
+                    ("amount", "1234.5"),
+                    ("products", "Switches"),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{name}: {}", page.text());
+    }
+    let (header, rows) = download(&bob, "").await;
+    let title = header.iter().position(|h| h == "title").expect("title column");
+    let amount = header.iter().position(|h| h == "amount").expect("amount column");
+    let titles: Vec<&str> = rows.iter().map(|r| r[title].as_str()).collect();
+    for dangerous in ["=HYPERLINK(\"http://evil.example\")", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A9)"] {
+        assert!(titles.contains(&format!("'{dangerous}").as_str()), "{dangerous} not neutralized: {titles:?}");
+        assert!(!titles.contains(&dangerous), "{dangerous} left raw");
+    }
+    assert!(titles.contains(&"Café Zürich, \"Ltd\""), "{titles:?}");
+    let row = rows.iter().find(|r| r[title] == "Café Zürich, \"Ltd\"").expect("row");
+    assert_eq!(row[amount], "1234.50", "a number with a dot and no grouping");
+    assert!(row[1].ends_with('Z') && row[1].len() == 20, "ISO 8601 time: {}", row[1]);
+}
+
+#[tokio::test]
+async fn bad_filters_are_refused_and_an_empty_result_is_a_header_only() {
+    let app = spawn().await;
+    let admin = app.signed_in("admin").await;
+    for query in ["?from=2026-13", "?from=2026-05&to=2026-01", "?kind=mdf", "?status=lost", "?org=abc"] {
+        let page = admin.get(&format!("/reports/pipeline{query}")).await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{query}");
+        assert!(page.body.contains("role=\"alert\""), "{query}: message shown");
+        assert_eq!(admin.get(&format!("/reports/pipeline.csv{query}")).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let page = admin.get("/reports/pipeline?from=2099-01").await;
+    assert!(page.text().contains("No requests match"));
+    let (header, rows) = download(&admin, "?from=2099-01").await;
+    assert_eq!(header.len(), 11);
+    assert!(rows.is_empty());
+}
+
+#[tokio::test]
+async fn a_download_larger_than_a_batch_streams_every_row_once_in_order() {
+    let app = spawn_with(|s| s.export_batch = 3).await;
+    let admin = app.signed_in("admin").await;
+    let (_, rows) = download(&admin, "").await;
+    let expected = app.count("requests", "kind IN ('deal_registration', 'discount') AND status <> 'draft'").await;
+    assert!(expected > 3, "more rows than one batch");
+    assert_eq!(i64::try_from(rows.len()).expect("n"), expected);
+    let ids: Vec<i64> = rows.iter().map(|r| r[0].parse().expect("id")).collect();
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "ascending and unique: {ids:?}");
+    let filtered = download(&admin, "?status=approved").await.1;
+    assert!(filtered.iter().all(|r| r[4] == "approved") && !filtered.is_empty());
+}
