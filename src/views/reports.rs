@@ -60,7 +60,7 @@ fn chart(cells: &[PipelineCell]) -> Markup {
     let (width, height, left, bottom, top) = (640_i64, 260_i64, 44_i64, 36_i64, 12_i64);
     let plot = height - bottom - top;
     let slot = (width - left - 8) / i64::try_from(months.len().max(1)).unwrap_or(1);
-    let bar = (slot * 3 / 5).max(4);
+    let bar = (slot * 3 / 5).clamp(4, 56);
     let y = |v: i64| top + plot - v * plot / max;
     let ticks: Vec<i64> = (0..=4).map(|i| max * i / 4).collect();
     // Each month's bar: its x, and a segment (status, top, height, count) per status.
