@@ -180,9 +180,20 @@ has_permission(user: User, "view", report: Report) if
   user.active and
   (user.vendor_role != "" or user.partner_role != "");
 
+# The audit log is for the vendor's admins alone, to read and to download.
+has_permission(user: User, "view", report: Report) if
+  report.name = "audit" and
+  user.active and
+  user.vendor_role = "admin";
+
 has_permission(user: User, "export", report: Report) if
+  report.name != "audit" and
   has_permission(user, "view", report) and
   (user.vendor_role in ["admin", "finance", "channel_manager"] or user.partner_role in ["member", "admin"]);
+
+has_permission(user: User, "export", report: Report) if
+  report.name = "audit" and
+  has_permission(user, "view", report);
 
 allow(actor, action, resource) if
   has_permission(actor, action, resource);

@@ -87,6 +87,103 @@ impl PipelineQuery {
     }
 }
 
+/// The audit log's filters, as typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
+pub struct AuditQuery {
+    /// The actor's email.
+    pub actor: String,
+    pub action: String,
+    pub resource: String,
+    /// `allowed` or `denied`.
+    pub outcome: String,
+    /// First day, `YYYY-MM-DD`.
+    pub from: String,
+    /// Last day, `YYYY-MM-DD`.
+    pub to: String,
+    pub page: String,
+}
+
+/// The audit log's filters, parsed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    pub actor: Option<super::Email>,
+    pub action: Option<String>,
+    pub resource: Option<String>,
+    pub allowed: Option<bool>,
+    pub from: Option<NaiveDate>,
+    /// The day after the last one included.
+    pub until: Option<NaiveDate>,
+    pub page: u64,
+}
+
+fn word(raw: &str, what: &str) -> Result<Option<String>, Invalid> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    if raw.len() > 64 || !raw.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+        return Err(Invalid::new(format!("{what}: use lower-case letters and underscores, as in the log.")));
+    }
+    Ok(Some(raw.to_owned()))
+}
+
+fn day(raw: &str, what: &str) -> Result<Option<NaiveDate>, Invalid> {
+    match raw.trim() {
+        "" => Ok(None),
+        raw => NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| Invalid::new(format!("{what}: enter a date as YYYY-MM-DD."))),
+    }
+}
+
+impl AuditQuery {
+    /// # Errors
+    /// A malformed email, action, resource, outcome, date or page, or a range that
+    /// ends before it starts.
+    pub fn parse(&self) -> Result<AuditFilter, Invalid> {
+        let actor = match self.actor.trim() {
+            "" => None,
+            raw => Some(super::Email::parse(raw)?),
+        };
+        let allowed = match self.outcome.trim() {
+            "" => None,
+            "allowed" => Some(true),
+            "denied" => Some(false),
+            _ => return Err(Invalid::new("Outcome: choose allowed or denied.")),
+        };
+        let from = day(&self.from, "From")?;
+        let to = day(&self.to, "To")?;
+        if let (Some(f), Some(t)) = (from, to)
+            && t < f
+        {
+            return Err(Invalid::new("To: choose a day on or after From."));
+        }
+        let page = match self.page.trim() {
+            "" => 1,
+            raw => raw
+                .parse::<u64>()
+                .ok()
+                .filter(|p| (1..=1_000_000).contains(p))
+                .ok_or_else(|| Invalid::new("Page: not a page number."))?,
+        };
+        Ok(AuditFilter {
+            actor,
+            action: word(&self.action, "Action")?,
+            resource: word(&self.resource, "Resource")?,
+            allowed,
+            from,
+            until: to.map(|t| t + chrono::Duration::days(1)),
+            page,
+        })
+    }
+
+    pub fn to_query_string(&self) -> String {
+        let without_page = AuditQuery { page: String::new(), ..self.clone() };
+        serde_urlencoded::to_string(without_page).unwrap_or_default()
+    }
+}
+
 /// Makes a text cell safe to open in a spreadsheet: a cell that starts with `=`, `+`,
 /// `-`, `@`, a tab or a carriage return would be read as a formula, so it gets a
 /// leading apostrophe (OWASP's advice for CSV injection). Numbers are written by the
@@ -110,6 +207,25 @@ mod tests {
         }
         for fine in ["Globex", "Café Zürich", "", "1,000", "a=b"] {
             assert_eq!(safe_cell(fine), fine);
+        }
+    }
+
+    #[test]
+    fn audit_filters_are_parsed_and_refused_with_a_message() {
+        let q =
+            AuditQuery { actor: "Bob@BlueHarbor.example".into(), outcome: "denied".into(), ..AuditQuery::default() };
+        let f = q.parse().expect("valid");
+        assert_eq!(f.actor.map(|e| e.as_str().to_owned()), Some("bob@blueharbor.example".to_owned()));
+        assert_eq!(f.allowed, Some(false));
+        for bad in [
+            AuditQuery { outcome: "maybe".into(), ..AuditQuery::default() },
+            AuditQuery { action: "DROP TABLE".into(), ..AuditQuery::default() },
+            AuditQuery { from: "yesterday".into(), ..AuditQuery::default() },
+            AuditQuery { from: "2026-05-02".into(), to: "2026-05-01".into(), ..AuditQuery::default() },
+            AuditQuery { actor: "not an email".into(), ..AuditQuery::default() },
+            AuditQuery { page: "0".into(), ..AuditQuery::default() },
+        ] {
+            assert!(bad.parse().is_err(), "{bad:?}");
         }
     }
 

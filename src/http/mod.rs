@@ -68,6 +68,8 @@ pub fn router(state: AppState) -> Router {
         .route("/reports", get(reports::index))
         .route("/reports/pipeline", get(reports::pipeline))
         .route("/reports/pipeline.csv", get(reports::pipeline_csv))
+        .route("/reports/audit", get(reports::audit))
+        .route("/reports/audit.csv", get(reports::audit_csv))
         .route("/notifications", get(notifications::index))
         .route("/notifications/read", post(notifications::mark_read))
         .route("/delegations", get(notifications::delegations_page).post(notifications::delegate))

@@ -1,6 +1,6 @@
 //! `/reports`: the list of reports, the pipeline report and its CSV download.
 
-use std::collections::BTreeSet;
+use std::{collections::BTreeSet, sync::Arc};
 
 use axum::{
     body::Body,
@@ -10,6 +10,7 @@ use axum::{
 };
 use bytes::Bytes;
 use chrono::Utc;
+use futures_util::future::BoxFuture;
 use maud::Markup;
 
 use super::{Ctx, context::sql_filter};
@@ -19,11 +20,15 @@ use crate::{
     domain::{
         OrgKind,
         money::format_fixed,
-        report::{PipelineFilter, PipelineQuery, safe_cell},
+        report::{AuditQuery, PipelineQuery, safe_cell},
     },
     error::AppError,
     services,
-    store::{self, orgs::Filter, reports::PipelineRow},
+    store::{
+        self,
+        orgs::Filter,
+        reports::{AuditRow, PipelineRow},
+    },
     views,
 };
 
@@ -31,14 +36,111 @@ fn report(name: &str) -> Report {
     Report { name: name.to_owned() }
 }
 
+/// Every report: its name (URL and policy), title and what it shows.
+const REPORTS: &[(&str, &str, &str)] = &[
+    ("pipeline", "Pipeline", "Deal registrations and discounts by partner, status and month."),
+    ("audit", "Audit log", "Every change, sign-in and refusal, with filters."),
+];
+
 pub async fn index(State(st): State<AppState>, ctx: Ctx) -> Result<Markup, AppError> {
-    let pipeline = report("pipeline");
-    let available = if ctx.can(&st, Action::View, &pipeline) {
-        vec![("pipeline", "Pipeline", "Deal registrations and discounts by partner, status and month.")]
-    } else {
-        Vec::new()
-    };
+    let available: Vec<(&str, &str, &str)> =
+        REPORTS.iter().copied().filter(|(name, ..)| ctx.can(&st, Action::View, &report(name))).collect();
     Ok(views::reports::index(&ctx.nav(), &available))
+}
+
+/// Asks the policy to view (and, for a download, to export) a report, and writes
+/// the download's audit event with its filters and row count.
+async fn open_report(
+    st: &AppState,
+    ctx: &Ctx,
+    name: &str,
+    export: Option<(serde_json::Value, u64)>,
+) -> Result<(), AppError> {
+    let target = report(name);
+    ctx.require(st, Action::View, &target, ("report", None)).await?;
+    if let Some((filters, rows)) = export {
+        ctx.require(st, Action::Export, &target, ("report", None)).await?;
+        services::audit_allowed(
+            &st.db,
+            ctx.who(),
+            "export_report",
+            ("report", None),
+            serde_json::json!({"report": name, "filters": filters, "rows": rows}),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+pub async fn audit(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Query(query): Query<AuditQuery>,
+) -> Result<Response, AppError> {
+    open_report(&st, &ctx, "audit", None).await?;
+    let (rows, total, error) = match query.parse() {
+        Ok(filter) => {
+            let (rows, total) = store::reports::audit_page(&st.db, &filter).await?;
+            (rows, total, None)
+        }
+        Err(invalid) => (Vec::new(), 0, Some(invalid.0)),
+    };
+    let page = views::reports::audit(
+        &ctx.nav(),
+        &views::reports::AuditPage {
+            query: &query,
+            error: error.as_deref(),
+            rows: &rows,
+            total,
+            can_export: ctx.can(&st, Action::Export, &report("audit")),
+        },
+    );
+    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    Ok((status, page).into_response())
+}
+
+const AUDIT_HEADER: &[&str] =
+    &["id", "at", "actor", "action", "resource_type", "resource_id", "outcome", "client_address", "detail"];
+
+fn audit_record(row: &AuditRow) -> Vec<String> {
+    vec![
+        row.id.to_string(),
+        iso(row.at),
+        safe_cell(row.actor_email.as_deref().unwrap_or_default()).into_owned(),
+        safe_cell(&row.action).into_owned(),
+        safe_cell(&row.resource_type).into_owned(),
+        row.resource_id.map(|id| id.to_string()).unwrap_or_default(),
+        safe_cell(&row.outcome).into_owned(),
+        safe_cell(&row.client_addr).into_owned(),
+        safe_cell(&row.detail).into_owned(),
+    ]
+}
+
+pub async fn audit_csv(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Query(query): Query<AuditQuery>,
+) -> Result<Response, AppError> {
+    report_allowed_or_hidden(&st, &ctx, "audit").await?;
+    let filter = query.parse().map_err(|invalid| AppError::Invalid(invalid.0))?;
+    let rows = store::reports::audit_count(&st.db, &filter).await?;
+    open_report(&st, &ctx, "audit", Some((serde_json::json!(query), rows))).await?;
+    let db = st.db.clone();
+    let batch = st.settings.export_batch;
+    let filter = Arc::new(filter);
+    let fetch: Fetch = Arc::new(move |after| {
+        let (db, filter) = (db.clone(), filter.clone());
+        Box::pin(async move {
+            let rows = store::reports::audit_batch(&db, &filter, after, batch).await?;
+            Ok(Batch { last: rows.last().map(|r| r.id), records: rows.iter().map(audit_record).collect() })
+        })
+    });
+    Ok(csv_download("audit", AUDIT_HEADER, batch, fetch))
+}
+
+/// Refuses (and audits) before any query runs when the user may not view the report.
+async fn report_allowed_or_hidden(st: &AppState, ctx: &Ctx, name: &str) -> Result<(), AppError> {
+    ctx.require(st, Action::View, &report(name), ("report", None)).await
 }
 
 pub async fn pipeline(
@@ -46,8 +148,8 @@ pub async fn pipeline(
     ctx: Ctx,
     Query(query): Query<PipelineQuery>,
 ) -> Result<Response, AppError> {
+    open_report(&st, &ctx, "pipeline", None).await?;
     let target = report("pipeline");
-    ctx.require(&st, Action::View, &target, ("report", None)).await?;
     let scope = ctx.scope();
     let partners: Vec<(i64, String)> = store::orgs::list(&st.db, sql_filter(&scope))
         .await?
@@ -73,85 +175,122 @@ pub async fn pipeline(
     Ok((status, page).into_response())
 }
 
-/// Writes rows as CSV: RFC 4180 quoting (the `csv` crate), ISO 8601 times, decimals
-/// with a dot and no grouping, and text cells neutralized against formulas.
-fn csv_rows(rows: &[PipelineRow], header: bool) -> Result<Bytes, AppError> {
-    let mut out = csv::Writer::from_writer(Vec::with_capacity(rows.len() * 160));
-    let fail = |e: csv::Error| AppError::Internal(format!("csv: {e}"));
-    if header {
-        out.write_record([
-            "id",
-            "created_at",
-            "partner",
-            "kind",
-            "status",
-            "title",
-            "customer_domain",
-            "amount",
-            "currency",
-            "discount_percent",
-            "decided_at",
-        ])
-        .map_err(fail)?;
-    }
-    for row in rows {
-        let discount = row.discount_bp.map(|bp| format_fixed(i64::from(bp), 2)).unwrap_or_default();
-        let decided = row.decided_at.map(|at| at.format("%Y-%m-%dT%H:%M:%SZ").to_string()).unwrap_or_default();
-        out.write_record([
-            row.id.to_string().as_str(),
-            &row.created_at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
-            &safe_cell(&row.org_name),
-            &safe_cell(&row.kind),
-            &safe_cell(&row.status),
-            &safe_cell(&row.title),
-            &safe_cell(row.customer_domain.as_deref().unwrap_or_default()),
-            &format_fixed(row.amount_cents, 2),
-            &safe_cell(&row.currency),
-            &discount,
-            &decided,
-        ])
-        .map_err(fail)?;
-    }
-    let bytes = out.into_inner().map_err(|e| AppError::Internal(format!("csv: {e}")))?;
-    Ok(Bytes::from(bytes))
+/// One batch of a download: its CSV records and the key of its last row (for the
+/// next batch's `key > last` condition).
+pub struct Batch {
+    pub records: Vec<Vec<String>>,
+    pub last: Option<i64>,
 }
 
-/// Where a streamed download stands between batches.
-struct Export {
-    st: AppState,
-    scope: Option<BTreeSet<i64>>,
-    filter: PipelineFilter,
-    after: i64,
-    header: bool,
-    done: bool,
+/// Fetches the batch after a key; each report supplies one, capturing its filters.
+pub type Fetch = Arc<dyn Fn(i64) -> BoxFuture<'static, Result<Batch, AppError>> + Send + Sync>;
+
+/// Writes records as CSV with the `csv` crate (RFC 4180 quoting, UTF-8).
+fn csv_bytes(records: &[Vec<String>]) -> Result<Bytes, AppError> {
+    let mut out = csv::Writer::from_writer(Vec::with_capacity(records.len() * 160));
+    for record in records {
+        out.write_record(record).map_err(|e| AppError::Internal(format!("csv: {e}")))?;
+    }
+    out.into_inner().map(Bytes::from).map_err(|e| AppError::Internal(format!("csv: {e}")))
 }
 
-impl Export {
-    async fn next_chunk(&mut self) -> Result<Option<Bytes>, AppError> {
-        if self.done {
-            return Ok(None);
+/// Streams a report as a CSV attachment: the header, then batch after batch until
+/// one comes back short, so the download starts at once and the server holds one
+/// batch at a time whatever the size.
+pub fn csv_download(name: &str, header: &'static [&'static str], batch: u64, fetch: Fetch) -> Response {
+    struct State {
+        fetch: Fetch,
+        after: i64,
+        header: Option<&'static [&'static str]>,
+        done: bool,
+        batch: u64,
+    }
+    let state = State { fetch, after: 0, header: Some(header), done: false, batch };
+    let stream = futures_util::stream::unfold(state, |mut state| async move {
+        if let Some(header) = state.header.take() {
+            let record: Vec<String> = header.iter().map(|h| (*h).to_owned()).collect();
+            return Some((csv_bytes(&[record]).map_err(std::io::Error::other), state));
         }
-        if self.header {
-            self.header = false;
-            return csv_rows(&[], true).map(Some);
+        if state.done {
+            return None;
         }
-        let scope = match &self.scope {
-            Some(ids) => Filter::Ids(ids),
-            None => Filter::All,
-        };
-        let batch = self.st.settings.export_batch;
-        let rows = store::reports::pipeline_batch(&self.st.db, scope, &self.filter, self.after, batch).await?;
-        if (rows.len() as u64) < batch {
-            self.done = true;
-        }
-        match rows.last() {
-            Some(last) => {
-                self.after = last.id;
-                csv_rows(&rows, false).map(Some)
+        match (state.fetch)(state.after).await {
+            Ok(batch) => {
+                state.done = (batch.records.len() as u64) < state.batch || batch.last.is_none();
+                if let Some(last) = batch.last {
+                    state.after = last;
+                }
+                if batch.records.is_empty() {
+                    return None;
+                }
+                Some((csv_bytes(&batch.records).map_err(std::io::Error::other), state))
             }
-            None => Ok(None),
+            Err(err) => {
+                tracing::error!(%err, "export failed mid-stream");
+                state.done = true;
+                Some((Err(std::io::Error::other("export failed")), state))
+            }
         }
+    });
+    let filename = format!("attachment; filename=\"{name}-{}.csv\"", Utc::now().format("%Y-%m-%d"));
+    let mut response = Body::from_stream(stream).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if let Ok(value) = HeaderValue::from_str(&filename) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
     }
+    response
+}
+
+/// An ISO 8601 UTC time for a CSV cell.
+pub fn iso(at: chrono::DateTime<Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// The scope as an owned SQL filter a download can carry between batches.
+fn owned_scope(scope: Scope) -> Option<Arc<BTreeSet<i64>>> {
+    match scope {
+        Scope::All => None,
+        Scope::Orgs(ids) => Some(Arc::new(ids)),
+    }
+}
+
+fn as_filter(scope: &Option<Arc<BTreeSet<i64>>>) -> Filter<'_> {
+    match scope {
+        Some(ids) => Filter::Ids(ids),
+        None => Filter::All,
+    }
+}
+
+const PIPELINE_HEADER: &[&str] = &[
+    "id",
+    "created_at",
+    "partner",
+    "kind",
+    "status",
+    "title",
+    "customer_domain",
+    "amount",
+    "currency",
+    "discount_percent",
+    "decided_at",
+];
+
+fn pipeline_record(row: &PipelineRow) -> Vec<String> {
+    vec![
+        row.id.to_string(),
+        iso(row.created_at),
+        safe_cell(&row.org_name).into_owned(),
+        safe_cell(&row.kind).into_owned(),
+        safe_cell(&row.status).into_owned(),
+        safe_cell(&row.title).into_owned(),
+        safe_cell(row.customer_domain.as_deref().unwrap_or_default()).into_owned(),
+        format_fixed(row.amount_cents, 2),
+        safe_cell(&row.currency).into_owned(),
+        row.discount_bp.map(|bp| format_fixed(i64::from(bp), 2)).unwrap_or_default(),
+        row.decided_at.map(iso).unwrap_or_default(),
+    ]
 }
 
 /// Streams the pipeline as CSV in batches (keyset pagination), so the download
@@ -161,48 +300,21 @@ pub async fn pipeline_csv(
     ctx: Ctx,
     Query(query): Query<PipelineQuery>,
 ) -> Result<Response, AppError> {
-    let target = report("pipeline");
-    ctx.require(&st, Action::View, &target, ("report", None)).await?;
-    ctx.require(&st, Action::Export, &target, ("report", None)).await?;
+    report_allowed_or_hidden(&st, &ctx, "pipeline").await?;
     let filter = query.parse().map_err(|invalid| AppError::Invalid(invalid.0))?;
     let scope = ctx.scope();
     let rows = store::reports::pipeline_count(&st.db, sql_filter(&scope), &filter).await?;
-    services::audit_allowed(
-        &st.db,
-        ctx.who(),
-        "export_report",
-        ("report", None),
-        serde_json::json!({"report": "pipeline", "filters": query, "rows": rows}),
-    )
-    .await?;
-    let export = Export {
-        st: st.clone(),
-        scope: match scope {
-            Scope::All => None,
-            Scope::Orgs(ids) => Some(ids),
-        },
-        filter,
-        after: 0,
-        header: true,
-        done: false,
-    };
-    let stream = futures_util::stream::unfold(export, |mut export| async move {
-        match export.next_chunk().await {
-            Ok(Some(chunk)) => Some((Ok::<Bytes, std::io::Error>(chunk), export)),
-            Ok(None) => None,
-            Err(err) => {
-                tracing::error!(%err, "pipeline export failed mid-stream");
-                Some((Err(std::io::Error::other("export failed")), Export { done: true, ..export }))
-            }
-        }
+    open_report(&st, &ctx, "pipeline", Some((serde_json::json!(query), rows))).await?;
+    let scope = owned_scope(scope);
+    let db = st.db.clone();
+    let batch = st.settings.export_batch;
+    let filter = Arc::new(filter);
+    let fetch: Fetch = Arc::new(move |after| {
+        let (db, scope, filter) = (db.clone(), scope.clone(), filter.clone());
+        Box::pin(async move {
+            let rows = store::reports::pipeline_batch(&db, as_filter(&scope), &filter, after, batch).await?;
+            Ok(Batch { last: rows.last().map(|r| r.id), records: rows.iter().map(pipeline_record).collect() })
+        })
     });
-    let filename = format!("attachment; filename=\"pipeline-{}.csv\"", Utc::now().format("%Y-%m-%d"));
-    let mut response = Body::from_stream(stream).into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    if let Ok(value) = HeaderValue::from_str(&filename) {
-        headers.insert(header::CONTENT_DISPOSITION, value);
-    }
-    Ok(response)
+    Ok(csv_download("pipeline", PIPELINE_HEADER, batch, fetch))
 }

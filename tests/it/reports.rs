@@ -156,3 +156,44 @@ async fn a_download_larger_than_a_batch_streams_every_row_once_in_order() {
     let filtered = download(&admin, "?status=approved").await.1;
     assert!(filtered.iter().all(|r| r[4] == "approved") && !filtered.is_empty());
 }
+
+#[tokio::test]
+async fn the_audit_log_is_for_vendor_admins_with_filters_and_a_download() {
+    let app = spawn().await;
+    let bob = app.signed_in("bob").await;
+    let summit = app.org_id("summit").await;
+    assert_eq!(bob.get(&format!("/orgs/{summit}")).await.status, StatusCode::NOT_FOUND);
+    assert!(!bob.get("/reports").await.body.contains("/reports/audit"));
+    for path in ["/reports/audit", "/reports/audit.csv"] {
+        assert_eq!(bob.get(path).await.status, StatusCode::FORBIDDEN, "{path}");
+        assert_eq!(app.signed_in("finance").await.get(path).await.status, StatusCode::FORBIDDEN, "{path}");
+    }
+
+    let admin = app.signed_in("admin").await;
+    assert!(admin.get("/reports").await.body.contains("/reports/audit"));
+    let page = admin.get("/reports/audit?actor=bob@blueharbor.example&outcome=denied").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let text = page.text();
+    assert!(text.contains("bob@blueharbor.example") && text.contains("denied"), "{text}");
+    assert!(!text.contains("allowed bob"), "only denied events");
+    let denied =
+        app.count("audit_events", &format!("outcome = 'denied' AND actor_id = {}", app.user_id("bob").await)).await;
+    assert!(text.contains(&format!("{denied} event")), "{text}");
+
+    let page = admin.get("/reports/audit.csv?actor=bob@blueharbor.example&outcome=denied").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let (header, rows) = parse(&page.body);
+    assert_eq!(header[..3], ["id", "at", "actor"]);
+    assert_eq!(i64::try_from(rows.len()).expect("n"), denied);
+    assert!(rows.iter().all(|r| r[2] == "bob@blueharbor.example" && r[6] == "denied"));
+    assert_eq!(app.count("audit_events", "action = 'export_report' AND detail LIKE '%\"report\":\"audit\"%'").await, 1);
+
+    for query in ["?outcome=maybe", "?from=yesterday", "?actor=nobody", "?action=DROP%20TABLE", "?page=0"] {
+        assert_eq!(
+            admin.get(&format!("/reports/audit{query}")).await.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{query}"
+        );
+    }
+    assert!(admin.get("/reports/audit?from=2099-01-01").await.text().contains("No events match"));
+}
