@@ -184,6 +184,37 @@ impl AuditQuery {
     }
 }
 
+/// The MDF report's filters, as typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
+pub struct MdfQuery {
+    /// `YYYY-Qn`.
+    pub quarter: String,
+    pub org: String,
+}
+
+impl MdfQuery {
+    /// The quarter (normalized) and organization asked for.
+    ///
+    /// # Errors
+    /// A malformed quarter or organization id.
+    pub fn parse(&self) -> Result<(Option<String>, Option<i64>), Invalid> {
+        let quarter = match self.quarter.trim() {
+            "" => None,
+            raw => Some(super::request::quarter_of(super::request::parse_quarter(raw)?)),
+        };
+        let org = match self.org.trim() {
+            "" => None,
+            raw => Some(super::parse_id(raw).map_err(|_| Invalid::new("Partner: choose one from the list."))?),
+        };
+        Ok((quarter, org))
+    }
+
+    pub fn to_query_string(&self) -> String {
+        serde_urlencoded::to_string(self).unwrap_or_default()
+    }
+}
+
 /// Makes a text cell safe to open in a spreadsheet: a cell that starts with `=`, `+`,
 /// `-`, `@`, a tab or a carriage return would be read as a formula, so it gets a
 /// leading apostrophe (OWASP's advice for CSV injection). Numbers are written by the

@@ -20,14 +20,14 @@ use crate::{
     domain::{
         OrgKind,
         money::format_fixed,
-        report::{AuditQuery, PipelineQuery, safe_cell},
+        report::{AuditQuery, MdfQuery, PipelineQuery, safe_cell},
     },
     error::AppError,
     services,
     store::{
         self,
         orgs::Filter,
-        reports::{AuditRow, PipelineRow},
+        reports::{AuditRow, MdfCell, PartnerRow, PipelineRow},
     },
     views,
 };
@@ -39,8 +39,132 @@ fn report(name: &str) -> Report {
 /// Every report: its name (URL and policy), title and what it shows.
 const REPORTS: &[(&str, &str, &str)] = &[
     ("pipeline", "Pipeline", "Deal registrations and discounts by partner, status and month."),
+    ("mdf", "Marketing funds", "MDF budget, requested, approved and remaining per partner and quarter."),
+    ("partners", "Partners", "Each partner's tier, parent, people by role, last sign-in and open requests."),
     ("audit", "Audit log", "Every change, sign-in and refusal, with filters."),
 ];
+
+/// The partner organizations the user may read, for the reports' partner filter.
+async fn partner_choices(st: &AppState, scope: &Scope) -> Result<Vec<(i64, String)>, AppError> {
+    Ok(store::orgs::list(&st.db, sql_filter(scope))
+        .await?
+        .into_iter()
+        .filter(|l| l.org.kind == OrgKind::Partner)
+        .map(|l| (l.org.id, l.org.name))
+        .collect())
+}
+
+pub async fn mdf(State(st): State<AppState>, ctx: Ctx, Query(query): Query<MdfQuery>) -> Result<Response, AppError> {
+    open_report(&st, &ctx, "mdf", None).await?;
+    let scope = ctx.scope();
+    let partners = partner_choices(&st, &scope).await?;
+    let (cells, error) = match query.parse() {
+        Ok((quarter, org)) => {
+            (store::reports::mdf_summary(&st.db, sql_filter(&scope), quarter.as_deref(), org).await?, None)
+        }
+        Err(invalid) => (Vec::new(), Some(invalid.0)),
+    };
+    let page = views::reports::mdf(
+        &ctx.nav(),
+        &views::reports::MdfPage {
+            query: &query,
+            error: error.as_deref(),
+            cells: &cells,
+            partners: &partners,
+            can_export: ctx.can(&st, Action::Export, &report("mdf")),
+        },
+    );
+    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    Ok((status, page).into_response())
+}
+
+const MDF_HEADER: &[&str] = &["partner", "quarter", "currency", "budget", "requested", "approved", "remaining"];
+
+fn mdf_record(cell: &MdfCell) -> Vec<String> {
+    vec![
+        safe_cell(&cell.org_name).into_owned(),
+        safe_cell(&cell.quarter).into_owned(),
+        safe_cell(&cell.currency).into_owned(),
+        cell.budget_cents.map(|b| format_fixed(b, 2)).unwrap_or_default(),
+        format_fixed(cell.requested_cents, 2),
+        format_fixed(cell.approved_cents, 2),
+        cell.budget_cents.map(|b| format_fixed(b - cell.requested_cents, 2)).unwrap_or_default(),
+    ]
+}
+
+pub async fn mdf_csv(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Query(query): Query<MdfQuery>,
+) -> Result<Response, AppError> {
+    report_allowed_or_hidden(&st, &ctx, "mdf").await?;
+    let (quarter, org) = query.parse().map_err(|invalid| AppError::Invalid(invalid.0))?;
+    let scope = ctx.scope();
+    // One row per partner and quarter: small enough to read at once.
+    let cells = store::reports::mdf_summary(&st.db, sql_filter(&scope), quarter.as_deref(), org).await?;
+    open_report(&st, &ctx, "mdf", Some((serde_json::json!(query), cells.len() as u64))).await?;
+    let records: Arc<Vec<Vec<String>>> = Arc::new(cells.iter().map(mdf_record).collect());
+    let fetch: Fetch = Arc::new(move |after| {
+        let records = records.clone();
+        Box::pin(async move {
+            Ok(if after == 0 {
+                Batch { records: (*records).clone(), last: None }
+            } else {
+                Batch { records: Vec::new(), last: None }
+            })
+        })
+    });
+    Ok(csv_download("mdf", MDF_HEADER, st.settings.export_batch, fetch))
+}
+
+pub async fn partners(State(st): State<AppState>, ctx: Ctx) -> Result<Markup, AppError> {
+    open_report(&st, &ctx, "partners", None).await?;
+    let scope = ctx.scope();
+    let mut rows = store::reports::partners(&st.db, sql_filter(&scope), 0, 100_000).await?;
+    rows.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(views::reports::partners(&ctx.nav(), &rows, ctx.can(&st, Action::Export, &report("partners"))))
+}
+
+const PARTNERS_HEADER: &[&str] =
+    &["id", "partner", "tier", "status", "parent", "viewers", "members", "admins", "last_sign_in", "open_requests"];
+
+fn partner_record(row: &PartnerRow) -> Vec<String> {
+    vec![
+        row.id.to_string(),
+        safe_cell(&row.name).into_owned(),
+        safe_cell(&row.tier).into_owned(),
+        safe_cell(&row.status).into_owned(),
+        safe_cell(row.parent.as_deref().unwrap_or_default()).into_owned(),
+        row.viewers.to_string(),
+        row.members.to_string(),
+        row.admins.to_string(),
+        row.last_sign_in.map(iso).unwrap_or_default(),
+        row.open_requests.to_string(),
+    ]
+}
+
+pub async fn partners_csv(State(st): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    report_allowed_or_hidden(&st, &ctx, "partners").await?;
+    let scope = ctx.scope();
+    let count = match &scope {
+        Scope::All => ctx.tree.ids().filter(|id| ctx.tree.get(*id).is_some_and(|n| n.kind == OrgKind::Partner)).count(),
+        Scope::Orgs(ids) => {
+            ids.iter().filter(|id| ctx.tree.get(**id).is_some_and(|n| n.kind == OrgKind::Partner)).count()
+        }
+    };
+    open_report(&st, &ctx, "partners", Some((serde_json::json!({}), count as u64))).await?;
+    let scope = owned_scope(scope);
+    let db = st.db.clone();
+    let batch = st.settings.export_batch;
+    let fetch: Fetch = Arc::new(move |after| {
+        let (db, scope) = (db.clone(), scope.clone());
+        Box::pin(async move {
+            let rows = store::reports::partners(&db, as_filter(&scope), after, batch).await?;
+            Ok(Batch { last: rows.last().map(|r| r.id), records: rows.iter().map(partner_record).collect() })
+        })
+    });
+    Ok(csv_download("partners", PARTNERS_HEADER, batch, fetch))
+}
 
 pub async fn index(State(st): State<AppState>, ctx: Ctx) -> Result<Markup, AppError> {
     let available: Vec<(&str, &str, &str)> =
@@ -151,12 +275,7 @@ pub async fn pipeline(
     open_report(&st, &ctx, "pipeline", None).await?;
     let target = report("pipeline");
     let scope = ctx.scope();
-    let partners: Vec<(i64, String)> = store::orgs::list(&st.db, sql_filter(&scope))
-        .await?
-        .into_iter()
-        .filter(|l| l.org.kind == OrgKind::Partner)
-        .map(|l| (l.org.id, l.org.name))
-        .collect();
+    let partners = partner_choices(&st, &scope).await?;
     let (cells, error) = match query.parse() {
         Ok(filter) => (store::reports::pipeline_summary(&st.db, sql_filter(&scope), &filter).await?, None),
         Err(invalid) => (Vec::new(), Some(invalid.0)),

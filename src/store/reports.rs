@@ -258,3 +258,131 @@ pub async fn audit_batch(
     .all(db)
     .await
 }
+
+/// A partner's MDF for one quarter: the budget, and what requests ask and got.
+#[derive(Debug, Clone, PartialEq, Eq, FromQueryResult)]
+pub struct MdfCell {
+    pub org_id: i64,
+    pub org_name: String,
+    pub quarter: String,
+    pub currency: String,
+    pub budget_cents: Option<i64>,
+    pub requested_cents: i64,
+    pub approved_cents: i64,
+}
+
+/// The SQL condition for a scope on `column`; ids are integers, written inline.
+fn scope_sql(scope: Filter<'_>, column: &str) -> String {
+    match scope {
+        Filter::All => "1 = 1".to_owned(),
+        Filter::Ids(ids) if ids.is_empty() => "1 = 0".to_owned(),
+        Filter::Ids(ids) => {
+            let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+            format!("{column} IN ({})", list.join(", "))
+        }
+    }
+}
+
+/// MDF per partner and quarter: budgets and the sums of MDF requests (in review, sent
+/// back or approved count as requested; approved as approved), joined in SQL.
+///
+/// # Errors
+/// Database errors.
+pub async fn mdf_summary(
+    db: &impl ConnectionTrait,
+    scope: Filter<'_>,
+    quarter: Option<&str>,
+    org: Option<i64>,
+) -> Result<Vec<MdfCell>, sea_orm::DbErr> {
+    let backend = db.get_database_backend();
+    let quarter_of = match backend {
+        DbBackend::Postgres => "to_char(r.event_date, 'YYYY') || '-Q' || to_char(r.event_date, 'Q')",
+        _ => "substr(r.event_date, 1, 4) || '-Q' || ((CAST(substr(r.event_date, 6, 2) AS INTEGER) + 2) / 3)",
+    };
+    let mut values: Vec<sea_orm::Value> = Vec::new();
+    let mut extra = String::new();
+    let placeholder = |v: sea_orm::Value, values: &mut Vec<sea_orm::Value>| {
+        values.push(v);
+        if backend == DbBackend::Postgres { format!("${}", values.len()) } else { "?".to_owned() }
+    };
+    if let Some(q) = quarter {
+        extra.push_str(&format!(" AND k.quarter = {}", placeholder(q.into(), &mut values)));
+    }
+    if let Some(org) = org {
+        extra.push_str(&format!(" AND k.org_id = {}", placeholder(org.into(), &mut values)));
+    }
+    let sql = format!(
+        "WITH spent AS (
+            SELECT r.org_id, {quarter_of} AS quarter, r.currency,
+                   CAST(SUM(CASE WHEN r.status IN ('in_review', 'changes_requested', 'approved') THEN r.amount_cents ELSE 0 END) AS BIGINT) AS requested_cents,
+                   CAST(SUM(CASE WHEN r.status = 'approved' THEN r.amount_cents ELSE 0 END) AS BIGINT) AS approved_cents
+            FROM requests r
+            WHERE r.kind = 'mdf' AND r.status <> 'draft' AND {scope_r}
+            GROUP BY r.org_id, {quarter_of}, r.currency
+        ),
+        keys AS (
+            SELECT org_id, quarter, currency FROM mdf_budgets b WHERE {scope_b}
+            UNION
+            SELECT org_id, quarter, currency FROM spent
+        )
+        SELECT k.org_id, o.name AS org_name, k.quarter, k.currency,
+               b.amount_cents AS budget_cents,
+               COALESCE(s.requested_cents, 0) AS requested_cents,
+               COALESCE(s.approved_cents, 0) AS approved_cents
+        FROM keys k
+        JOIN organizations o ON o.id = k.org_id
+        LEFT JOIN mdf_budgets b ON b.org_id = k.org_id AND b.quarter = k.quarter AND b.currency = k.currency
+        LEFT JOIN spent s ON s.org_id = k.org_id AND s.quarter = k.quarter AND s.currency = k.currency
+        WHERE 1 = 1{extra}
+        ORDER BY o.name, k.quarter DESC",
+        scope_r = scope_sql(scope, "r.org_id"),
+        scope_b = scope_sql(scope, "b.org_id"),
+    );
+    MdfCell::find_by_statement(sea_orm::Statement::from_sql_and_values(backend, sql, values)).all(db).await
+}
+
+/// A partner organization as the partners report shows it.
+#[derive(Debug, Clone, PartialEq, Eq, FromQueryResult)]
+pub struct PartnerRow {
+    pub id: i64,
+    pub name: String,
+    pub tier: String,
+    pub status: String,
+    pub parent: Option<String>,
+    pub viewers: i64,
+    pub members: i64,
+    pub admins: i64,
+    pub last_sign_in: Option<DateTime<Utc>>,
+    pub open_requests: i64,
+}
+
+/// Partner organizations in scope with their people by role, latest sign-in and open
+/// requests (counted in SQL), ordered by id after `after`, at most `limit`.
+///
+/// # Errors
+/// Database errors.
+pub async fn partners(
+    db: &impl ConnectionTrait,
+    scope: Filter<'_>,
+    after: i64,
+    limit: u64,
+) -> Result<Vec<PartnerRow>, sea_orm::DbErr> {
+    let count = |role: &str| {
+        format!("CAST((SELECT COUNT(*) FROM memberships m WHERE m.org_id = o.id AND m.role = '{role}') AS BIGINT)")
+    };
+    let sql = format!(
+        "SELECT o.id, o.name, o.tier, o.status, p.name AS parent,
+                {viewers} AS viewers, {members} AS members, {admins} AS admins,
+                (SELECT MAX(u.last_sign_in_at) FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.org_id = o.id) AS last_sign_in,
+                CAST((SELECT COUNT(*) FROM requests r WHERE r.org_id = o.id AND r.status IN ('in_review', 'changes_requested')) AS BIGINT) AS open_requests
+         FROM organizations o LEFT JOIN organizations p ON p.id = o.parent_id
+         WHERE o.kind = 'partner' AND o.id > {after} AND {scope}
+         ORDER BY o.id
+         LIMIT {limit}",
+        viewers = count("viewer"),
+        members = count("member"),
+        admins = count("admin"),
+        scope = scope_sql(scope, "o.id"),
+    );
+    PartnerRow::find_by_statement(sea_orm::Statement::from_string(db.get_database_backend(), sql)).all(db).await
+}

@@ -197,3 +197,64 @@ async fn the_audit_log_is_for_vendor_admins_with_filters_and_a_download() {
     }
     assert!(admin.get("/reports/audit?from=2099-01-01").await.text().contains("No events match"));
 }
+
+#[tokio::test]
+async fn the_mdf_report_shows_budget_requested_approved_and_remaining_within_scope() {
+    let app = spawn().await;
+    let admin = app.signed_in("admin").await;
+    let page = admin.get("/reports/mdf").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let (header, rows) = parse(&admin.get("/reports/mdf.csv").await.body);
+    assert_eq!(header, ["partner", "quarter", "currency", "budget", "requested", "approved", "remaining"]);
+    // Northwind's booth (8,000 in review) against its 25,000 budget.
+    let northwind: Vec<&Vec<String>> =
+        rows.iter().filter(|r| r[0] == "Northwind Distribution" && r[4] != "0.00").collect();
+    assert_eq!(northwind.len(), 1, "{rows:?}");
+    assert_eq!(northwind[0][3..], ["25000.00", "8000.00", "0.00", "17000.00"]);
+    // Summit's webinar was sent back: still requested, not approved.
+    assert!(rows.iter().any(|r| r[0] == "Summit Solutions" && r[4] == "6000.00" && r[5] == "0.00"));
+    let partners_seen: std::collections::BTreeSet<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(partners_seen.len(), 4);
+
+    let bob = app.signed_in("bob").await;
+    let (_, rows) = parse(&bob.get("/reports/mdf.csv").await.body);
+    assert!(!rows.is_empty() && rows.iter().all(|r| r[0] == "Blue Harbor IT"), "{rows:?}");
+    let page = bob.get("/reports/mdf").await;
+    assert!(!page.body.contains("Summit") && !page.body.contains("Northwind"));
+
+    let quarter = &northwind[0][1];
+    let (_, rows) = parse(&admin.get(&format!("/reports/mdf.csv?quarter={quarter}")).await.body);
+    assert!(rows.iter().all(|r| &r[1] == quarter));
+    assert_eq!(admin.get("/reports/mdf?quarter=2026-Q7").await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(admin.get("/reports/mdf.csv?org=x").await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.signed_in("dan").await.get("/reports/mdf.csv").await.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn the_partners_report_counts_people_and_open_requests_within_scope() {
+    let app = spawn().await;
+    let bob = app.signed_in("bob").await;
+    let (header, rows) = parse(&bob.get("/reports/partners.csv").await.body);
+    assert_eq!(header[..5], ["id", "partner", "tier", "status", "parent"]);
+    assert_eq!(rows.len(), 1, "bob sees Blue Harbor alone: {rows:?}");
+    let blue = &rows[0];
+    assert_eq!(blue[1..5], ["Blue Harbor IT", "silver", "active", "Northwind Distribution"]);
+    assert_eq!(blue[5..8], ["0", "1", "0"], "one member: bob");
+    assert!(blue[8].ends_with('Z'), "bob's sign-in is recorded: {blue:?}");
+    let open = app
+        .count(
+            "requests",
+            &format!("org_id = {} AND status IN ('in_review', 'changes_requested')", app.org_id("blueharbor").await),
+        )
+        .await;
+    assert_eq!(blue[9], open.to_string());
+
+    let admin = app.signed_in("admin").await;
+    let (_, rows) = parse(&admin.get("/reports/partners.csv").await.body);
+    assert_eq!(rows.len(), 4);
+    let page = admin.get("/reports/partners").await;
+    assert!(page.text().contains("Summit Solutions") && page.text().contains("Cedar Systems"));
+    let dan = app.signed_in("dan").await;
+    assert_eq!(dan.get("/reports/partners").await.status, StatusCode::OK);
+    assert_eq!(dan.get("/reports/partners.csv").await.status, StatusCode::FORBIDDEN);
+}
