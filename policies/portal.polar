@@ -176,7 +176,7 @@ resource Report {
 }
 
 has_permission(user: User, "view", report: Report) if
-  report.name in ["pipeline", "mdf", "partners"] and
+  report.name in ["pipeline", "approvals", "mdf", "partners"] and
   user.active and
   (user.vendor_role != "" or user.partner_role != "");
 

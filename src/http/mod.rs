@@ -68,6 +68,8 @@ pub fn router(state: AppState) -> Router {
         .route("/reports", get(reports::index))
         .route("/reports/pipeline", get(reports::pipeline))
         .route("/reports/pipeline.csv", get(reports::pipeline_csv))
+        .route("/reports/approvals", get(reports::approvals))
+        .route("/reports/approvals.csv", get(reports::approvals_csv))
         .route("/reports/mdf", get(reports::mdf))
         .route("/reports/mdf.csv", get(reports::mdf_csv))
         .route("/reports/partners", get(reports::partners))

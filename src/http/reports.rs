@@ -39,6 +39,7 @@ fn report(name: &str) -> Report {
 /// Every report: its name (URL and policy), title and what it shows.
 const REPORTS: &[(&str, &str, &str)] = &[
     ("pipeline", "Pipeline", "Deal registrations and discounts by partner, status and month."),
+    ("approvals", "Approvals", "Turnaround per step and decider, overdue decisions, pending items by age."),
     ("mdf", "Marketing funds", "MDF budget, requested, approved and remaining per partner and quarter."),
     ("partners", "Partners", "Each partner's tier, parent, people by role, last sign-in and open requests."),
     ("audit", "Audit log", "Every change, sign-in and refusal, with filters."),
@@ -104,17 +105,58 @@ pub async fn mdf_csv(
     let cells = store::reports::mdf_summary(&st.db, sql_filter(&scope), quarter.as_deref(), org).await?;
     open_report(&st, &ctx, "mdf", Some((serde_json::json!(query), cells.len() as u64))).await?;
     let records: Arc<Vec<Vec<String>>> = Arc::new(cells.iter().map(mdf_record).collect());
-    let fetch: Fetch = Arc::new(move |after| {
+    Ok(csv_download("mdf", MDF_HEADER, st.settings.export_batch, all_at_once(records)))
+}
+
+pub async fn approvals(State(st): State<AppState>, ctx: Ctx) -> Result<Markup, AppError> {
+    open_report(&st, &ctx, "approvals", None).await?;
+    let scope = ctx.scope();
+    let (rows, months) = store::reports::turnaround(&st.db, sql_filter(&scope)).await?;
+    let pending = store::reports::pending_ages(&st.db, sql_filter(&scope)).await?;
+    Ok(views::reports::approvals(
+        &ctx.nav(),
+        &views::reports::ApprovalsPage {
+            rows: &rows,
+            months: &months,
+            pending: &pending,
+            can_export: ctx.can(&st, Action::Export, &report("approvals")),
+        },
+    ))
+}
+
+const APPROVALS_HEADER: &[&str] = &["step", "decider", "decisions", "median_hours", "p90_hours", "overdue"];
+
+pub async fn approvals_csv(State(st): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    report_allowed_or_hidden(&st, &ctx, "approvals").await?;
+    let scope = ctx.scope();
+    let (rows, _) = store::reports::turnaround(&st.db, sql_filter(&scope)).await?;
+    open_report(&st, &ctx, "approvals", Some((serde_json::json!({}), rows.len() as u64))).await?;
+    let records: Arc<Vec<Vec<String>>> = Arc::new(
+        rows.iter()
+            .map(|r| {
+                vec![
+                    safe_cell(&r.step).into_owned(),
+                    safe_cell(&r.decider).into_owned(),
+                    r.decisions.to_string(),
+                    format!("{:.2}", r.median_hours),
+                    format!("{:.2}", r.p90_hours),
+                    r.overdue.to_string(),
+                ]
+            })
+            .collect(),
+    );
+    Ok(csv_download("approvals", APPROVALS_HEADER, st.settings.export_batch, all_at_once(records)))
+}
+
+/// A download small enough to hold at once (one row per group), in one batch.
+fn all_at_once(records: Arc<Vec<Vec<String>>>) -> Fetch {
+    Arc::new(move |after| {
         let records = records.clone();
         Box::pin(async move {
-            Ok(if after == 0 {
-                Batch { records: (*records).clone(), last: None }
-            } else {
-                Batch { records: Vec::new(), last: None }
-            })
+            let records = if after == 0 { (*records).clone() } else { Vec::new() };
+            Ok(Batch { records, last: None })
         })
-    });
-    Ok(csv_download("mdf", MDF_HEADER, st.settings.export_batch, fetch))
+    })
 }
 
 pub async fn partners(State(st): State<AppState>, ctx: Ctx) -> Result<Markup, AppError> {

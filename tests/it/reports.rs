@@ -258,3 +258,51 @@ async fn the_partners_report_counts_people_and_open_requests_within_scope() {
     assert_eq!(dan.get("/reports/partners").await.status, StatusCode::OK);
     assert_eq!(dan.get("/reports/partners.csv").await.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn the_approvals_report_gives_median_and_90th_percentile_per_decider_within_scope() {
+    let app = spawn().await;
+    let manager = app.user_id("manager").await;
+    // Make the manager's two decisions take 10 and 30 hours from the step's opening.
+    let steps = app.scalar(&format!("SELECT COUNT(*) AS n FROM approval_steps WHERE decided_by = {manager}")).await;
+    assert_eq!(steps, 2, "the demo's manager decided two steps");
+    for (position, hours) in [(0, 10), (1, 30)] {
+        let id = app
+            .scalar(&format!(
+                "SELECT id AS n FROM approval_steps WHERE decided_by = {manager} ORDER BY id LIMIT 1 OFFSET {position}"
+            ))
+            .await;
+        let sla = app.scalar(&format!("SELECT sla_hours AS n FROM approval_steps WHERE id = {id}")).await;
+        let opened = chrono::DateTime::parse_from_rfc3339("2026-01-05T08:00:00+00:00").expect("time");
+        let due = (opened + chrono::Duration::hours(sla)).format("%Y-%m-%dT%H:%M:%S+00:00");
+        let decided = (opened + chrono::Duration::hours(hours)).format("%Y-%m-%dT%H:%M:%S+00:00");
+        sea_orm::ConnectionTrait::execute_unprepared(
+            &app.db,
+            &format!("UPDATE approval_steps SET due_at = '{due}', decided_at = '{decided}' WHERE id = {id}"),
+        )
+        .await
+        .expect("set times");
+    }
+    let admin = app.signed_in("admin").await;
+    let page = admin.get("/reports/approvals").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text().contains("Max Manager"), "{}", page.text());
+    let (header, rows) = parse(&admin.get("/reports/approvals.csv").await.body);
+    assert_eq!(header, ["step", "decider", "decisions", "median_hours", "p90_hours", "overdue"]);
+    let max = rows.iter().find(|r| r[1] == "Max Manager").expect("manager's row");
+    assert_eq!(max[..], ["Channel manager review", "Max Manager", "2", "10.00", "30.00", "0"]);
+    assert!(rows.iter().any(|r| r[1] == "Fay Finance" && r[2] == "1"));
+    assert!(rows.iter().any(|r| r[1] == "Mia Manager" && r[2] == "2"));
+
+    // Bob's scope holds Blue Harbor's decision alone; Carol's, Summit's.
+    let (_, rows) = parse(&app.signed_in("bob").await.get("/reports/approvals.csv").await.body);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0][1..3], ["Max Manager", "1"]);
+    let (_, rows) = parse(&app.signed_in("carol").await.get("/reports/approvals.csv").await.body);
+    assert!(rows.iter().all(|r| r[1] == "Mia Manager"), "{rows:?}");
+
+    // Pending steps right after seeding have waited under a day.
+    let text = admin.get("/reports/approvals").await.text();
+    let pending = app.count("approval_steps", "status = 'pending'").await;
+    assert!(text.contains(&format!("Under a day {pending}")), "{text}");
+}
