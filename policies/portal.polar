@@ -180,6 +180,14 @@ has_permission(user: User, "view", report: Report) if
   user.active and
   (user.vendor_role != "" or user.partner_role != "");
 
+# The access review is for administrators: the vendor's, over every organization, and
+# partner admins over their own organizations (the rows are limited to the
+# organizations whose members they manage).
+has_permission(user: User, "view", report: Report) if
+  report.name = "access" and
+  user.active and
+  (user.vendor_role = "admin" or user.partner_role = "admin");
+
 # The audit log is for the vendor's admins alone, to read and to download.
 has_permission(user: User, "view", report: Report) if
   report.name = "audit" and
@@ -187,12 +195,12 @@ has_permission(user: User, "view", report: Report) if
   user.vendor_role = "admin";
 
 has_permission(user: User, "export", report: Report) if
-  report.name != "audit" and
+  not report.name in ["audit", "access"] and
   has_permission(user, "view", report) and
   (user.vendor_role in ["admin", "finance", "channel_manager"] or user.partner_role in ["member", "admin"]);
 
 has_permission(user: User, "export", report: Report) if
-  report.name = "audit" and
+  report.name in ["audit", "access"] and
   has_permission(user, "view", report);
 
 allow(actor, action, resource) if

@@ -74,6 +74,8 @@ pub fn router(state: AppState) -> Router {
         .route("/reports/mdf.csv", get(reports::mdf_csv))
         .route("/reports/partners", get(reports::partners))
         .route("/reports/partners.csv", get(reports::partners_csv))
+        .route("/reports/access", get(reports::access))
+        .route("/reports/access.csv", get(reports::access_csv))
         .route("/reports/audit", get(reports::audit))
         .route("/reports/audit.csv", get(reports::audit_csv))
         .route("/notifications", get(notifications::index))

@@ -16,7 +16,7 @@ use maud::Markup;
 use super::{Ctx, context::sql_filter};
 use crate::{
     AppState,
-    authz::{Action, Report, Scope},
+    authz::{Action, Organization, Report, Scope},
     domain::{
         OrgKind,
         money::format_fixed,
@@ -29,7 +29,7 @@ use crate::{
         orgs::Filter,
         reports::{AuditRow, MdfCell, PartnerRow, PipelineRow},
     },
-    views,
+    views::{self, reports::AccessRow},
 };
 
 fn report(name: &str) -> Report {
@@ -42,8 +42,182 @@ const REPORTS: &[(&str, &str, &str)] = &[
     ("approvals", "Approvals", "Turnaround per step and decider, overdue decisions, pending items by age."),
     ("mdf", "Marketing funds", "MDF budget, requested, approved and remaining per partner and quarter."),
     ("partners", "Partners", "Each partner's tier, parent, people by role, last sign-in and open requests."),
+    ("access", "Access review", "Who holds which roles and relations where, why, and what the policy grants them."),
     ("audit", "Audit log", "Every change, sign-in and refusal, with filters."),
 ];
+
+#[derive(Debug, Default, Clone, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
+pub struct AccessQuery {
+    /// Someone's email, exactly.
+    pub user: String,
+    /// An organization id.
+    pub org: String,
+}
+
+/// The access review's rows: for every active user and every organization the viewer
+/// administers where the user holds any role, the roles, where they come from, and
+/// what the policy answers for that user there. Computed from the same facts and the
+/// same policy as every page, so it shows what the portal enforces.
+async fn access_rows(st: &AppState, ctx: &Ctx, query: &AccessQuery) -> Result<Vec<AccessRow>, AppError> {
+    let wanted_org = match query.org.trim() {
+        "" => None,
+        raw => Some(
+            crate::domain::parse_id(raw)
+                .map_err(|_| AppError::Invalid("Organization: choose one from the list.".into()))?,
+        ),
+    };
+    let wanted_user = match query.user.trim() {
+        "" => None,
+        raw => Some(crate::domain::Email::parse(raw).map_err(|e| AppError::Invalid(e.0))?),
+    };
+    let tree = &ctx.tree;
+    // The organizations whose members the viewer manages: every one for the vendor's
+    // admins, their own and those beneath for partner admins.
+    let orgs: Vec<Organization> = tree
+        .ids()
+        .filter(|id| wanted_org.is_none_or(|w| w == *id))
+        .filter_map(|id| Organization::from_tree(tree, id))
+        .filter(|org| ctx.can(st, Action::ManageMembers, org))
+        .collect();
+    let names = store::orgs::list(&st.db, Filter::All).await?;
+    let name_of = |id: i64| names.iter().find(|l| l.org.id == id).map_or_else(String::new, |l| l.org.name.clone());
+    let facts = store::reports::access_facts(&st.db).await?;
+    let vendor = tree.vendor_id();
+    let mut rows = Vec::new();
+    for (user_id, email, name) in &facts.users {
+        if wanted_user.as_ref().is_some_and(|w| w.as_str() != email) {
+            continue;
+        }
+        let memberships: Vec<(i64, crate::domain::Role)> =
+            facts.memberships.iter().filter(|(u, ..)| u == user_id).map(|(_, o, r)| (*o, *r)).collect();
+        let managed: Vec<i64> = facts.managed.iter().filter(|(m, _)| m == user_id).map(|(_, o)| *o).collect();
+        let actor = crate::authz::Actor::new(*user_id, true, memberships.clone(), managed.clone(), tree);
+        for org in &orgs {
+            let roles = actor.roles_on(org.id);
+            if roles.is_empty() {
+                continue;
+            }
+            let mut because = Vec::new();
+            for holder in tree.active_lineage(org.id) {
+                if let Some((_, role)) = memberships.iter().find(|(o, _)| *o == holder) {
+                    if holder == org.id {
+                        because.push(format!("{} here", role.label().to_lowercase()));
+                    } else {
+                        because.push(format!("{} of {} (inherited)", role.label().to_lowercase(), name_of(holder)));
+                    }
+                }
+            }
+            match actor.vendor_role.as_str() {
+                "admin" if Some(org.id) != vendor => because.push("vendor admin".into()),
+                "finance" if Some(org.id) != vendor => because.push("vendor finance".into()),
+                _ => {}
+            }
+            if actor.vendor_role == "channel_manager" {
+                for holder in tree.lineage(org.id) {
+                    if managed.contains(&holder) {
+                        because.push(format!("account manager of {}", name_of(holder)));
+                    }
+                }
+            }
+            let may: Vec<&str> = [
+                (Action::Read, "read"),
+                (Action::ManageMembers, "manage members"),
+                (Action::CreateRequest, "raise requests"),
+                (Action::SetBudget, "set MDF budgets"),
+                (Action::SetStatus, "suspend"),
+            ]
+            .into_iter()
+            .filter(|(action, _)| st.authz.allowed(&actor, *action, org))
+            .map(|(_, label)| label)
+            .collect();
+            let mut decides: Vec<&str> = Vec::new();
+            if roles.contains(&"account_manager") {
+                decides.push("account-manager steps");
+            }
+            if !org.is_vendor
+                && matches!(actor.vendor_role.as_str(), "finance" | "admin" | "staff" | "channel_manager")
+                && roles.contains(&"viewer")
+            {
+                decides.push(match actor.vendor_role.as_str() {
+                    "finance" => "finance steps",
+                    "admin" => "admin steps",
+                    "staff" => "staff steps",
+                    _ => "channel-manager steps",
+                });
+            }
+            rows.push(AccessRow {
+                user: format!("{name} <{email}>"),
+                org: name_of(org.id),
+                org_id: org.id,
+                roles: roles.join(", "),
+                because: because.join("; "),
+                may: may.join(", "),
+                decides: decides.join(", "),
+            });
+        }
+    }
+    rows.sort_by(|a, b| a.org.cmp(&b.org).then_with(|| a.user.cmp(&b.user)));
+    Ok(rows)
+}
+
+pub async fn access(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Query(query): Query<AccessQuery>,
+) -> Result<Response, AppError> {
+    open_report(&st, &ctx, "access", None).await?;
+    let orgs: Vec<(i64, String)> = store::orgs::list(&st.db, Filter::All)
+        .await?
+        .into_iter()
+        .filter(|l| {
+            Organization::from_tree(&ctx.tree, l.org.id).is_some_and(|o| ctx.can(&st, Action::ManageMembers, &o))
+        })
+        .map(|l| (l.org.id, l.org.name))
+        .collect();
+    let (rows, error) = match access_rows(&st, &ctx, &query).await {
+        Ok(rows) => (rows, None),
+        Err(AppError::Invalid(message)) => (Vec::new(), Some(message)),
+        Err(err) => return Err(err),
+    };
+    let qs = serde_urlencoded::to_string(&query).unwrap_or_default();
+    let page = views::reports::access(
+        &ctx.nav(),
+        &views::reports::AccessPage {
+            user: &query.user,
+            org: &query.org,
+            qs: &qs,
+            orgs: &orgs,
+            rows: &rows,
+            error: error.as_deref(),
+        },
+    );
+    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    Ok((status, page).into_response())
+}
+
+const ACCESS_HEADER: &[&str] = &["user", "organization", "roles", "because", "may", "decides"];
+
+pub async fn access_csv(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Query(query): Query<AccessQuery>,
+) -> Result<Response, AppError> {
+    report_allowed_or_hidden(&st, &ctx, "access").await?;
+    let rows = access_rows(&st, &ctx, &query).await?;
+    open_report(&st, &ctx, "access", Some((serde_json::json!(query), rows.len() as u64))).await?;
+    let records = Arc::new(
+        rows.iter()
+            .map(|r| {
+                [&r.user, &r.org, &r.roles, &r.because, &r.may, &r.decides]
+                    .iter()
+                    .map(|cell| safe_cell(cell).into_owned())
+                    .collect()
+            })
+            .collect(),
+    );
+    Ok(csv_download("access", ACCESS_HEADER, st.settings.export_batch, all_at_once(records)))
+}
 
 /// The partner organizations the user may read, for the reports' partner filter.
 async fn partner_choices(st: &AppState, scope: &Scope) -> Result<Vec<(i64, String)>, AppError> {

@@ -515,3 +515,40 @@ pub async fn pending_ages(db: &impl ConnectionTrait, scope: Filter<'_>) -> Resul
         .await?
         .unwrap_or(PendingAges { under_a_day: 0, one_to_three_days: 0, over_three_days: 0, overdue: 0 }))
 }
+
+/// Everyone's relations, for the access review: active users, every membership and
+/// every account-manager assignment.
+pub struct AccessFacts {
+    /// (id, email, name)
+    pub users: Vec<(i64, String, String)>,
+    /// (user, org, role)
+    pub memberships: Vec<(i64, i64, crate::domain::Role)>,
+    /// (manager, org)
+    pub managed: Vec<(i64, i64)>,
+}
+
+/// # Errors
+/// Database errors, or a stored role that does not parse.
+pub async fn access_facts(db: &impl ConnectionTrait) -> Result<AccessFacts, sea_orm::DbErr> {
+    use super::entities::{account_manager, membership};
+    let users = user::Entity::find()
+        .filter(user::Column::Status.eq(crate::domain::UserStatus::Active.as_str()))
+        .order_by_asc(user::Column::Email)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.email, u.name))
+        .collect();
+    let memberships = membership::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| {
+            let role = crate::domain::Role::parse(&m.role).map_err(|e| sea_orm::DbErr::Custom(e.0))?;
+            Ok((m.user_id, m.org_id, role))
+        })
+        .collect::<Result<_, sea_orm::DbErr>>()?;
+    let managed =
+        account_manager::Entity::find().all(db).await?.into_iter().map(|a| (a.manager_id, a.org_id)).collect();
+    Ok(AccessFacts { users, memberships, managed })
+}

@@ -306,3 +306,50 @@ async fn the_approvals_report_gives_median_and_90th_percentile_per_decider_withi
     let pending = app.count("approval_steps", "status = 'pending'").await;
     assert!(text.contains(&format!("Under a day {pending}")), "{text}");
 }
+
+#[tokio::test]
+async fn the_access_review_explains_who_may_do_what_within_the_viewers_administration() {
+    let app = spawn().await;
+    let blue = app.org_id("blueharbor").await;
+    let admin = app.signed_in("admin").await;
+    let (header, rows) = parse(&admin.get(&format!("/reports/access.csv?org={blue}")).await.body);
+    assert_eq!(header, ["user", "organization", "roles", "because", "may", "decides"]);
+    let row = |who: &str| rows.iter().find(|r| r[0].contains(who)).unwrap_or_else(|| panic!("{who} missing: {rows:?}"));
+    assert!(rows.iter().all(|r| r[1] == "Blue Harbor IT"));
+    let people: std::collections::BTreeSet<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(people.len(), 5, "admin, alice, bob, finance, manager: {people:?}");
+    for absent in ["carol@", "dan@", "manager2@"] {
+        assert!(!rows.iter().any(|r| r[0].contains(absent)), "{absent}");
+    }
+    assert_eq!(row("bob@")[3], "member here");
+    assert_eq!(row("bob@")[4], "read, raise requests");
+    assert_eq!(row("alice@")[3], "admin of Northwind Distribution (inherited)");
+    assert!(row("alice@")[4].contains("manage members"));
+    assert_eq!(row("manager@")[3], "account manager of Northwind Distribution");
+    // Any channel manager may decide a step given to the channel_manager role; this one
+    // also decides its partners' account-manager steps.
+    assert_eq!(row("manager@")[5], "account-manager steps, channel-manager steps");
+    assert_eq!(row("finance@")[5], "finance steps");
+    assert!(row("admin@")[4].contains("suspend") && row("admin@")[4].contains("set MDF budgets"));
+
+    // "Why can Max approve Blue Harbor's discount?" — filter by person.
+    let page = admin.get("/reports/access?user=manager@acme.example").await;
+    assert!(page.text().contains("account manager of Northwind Distribution"), "{}", page.text());
+    assert!(!page.text().contains("Summit Solutions account"), "manager does not manage Summit");
+
+    // Alice reviews her own organizations only.
+    let alice = app.signed_in("alice").await;
+    let (_, rows) = parse(&alice.get("/reports/access.csv").await.body);
+    let orgs: std::collections::BTreeSet<&str> = rows.iter().map(|r| r[1].as_str()).collect();
+    assert_eq!(orgs.into_iter().collect::<Vec<_>>(), ["Blue Harbor IT", "Cedar Systems", "Northwind Distribution"]);
+    assert!(!alice.get("/reports/access").await.text().contains("Summit"));
+
+    for user in ["bob", "finance", "manager"] {
+        assert_eq!(app.signed_in(user).await.get("/reports/access").await.status, StatusCode::FORBIDDEN, "{user}");
+    }
+    assert_eq!(admin.get("/reports/access?user=not-an-email").await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        app.count("audit_events", "action = 'export_report' AND detail LIKE '%\"report\":\"access\"%'").await,
+        2
+    );
+}
