@@ -30,6 +30,16 @@ enum Command {
     },
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Load data into the database: the demo data, or with --bench a large data set
+    /// for the benchmarks (on top of the demo data).
+    Seed {
+        /// Generate the benchmark data set.
+        #[arg(long)]
+        bench: bool,
+        /// How many requests the benchmark data set holds.
+        #[arg(long, default_value_t = 100_000, requires = "bench")]
+        requests: u64,
+    },
     /// Create a vendor admin, or reset an existing account to one. The password is
     /// asked for on a terminal, or read from the first line of standard input.
     CreateAdmin {
@@ -97,6 +107,28 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let passwords = services::passwords::Passwords::new(1)?;
             let id = services::users::create_admin(&db, &passwords, &email, &name, &password, &vendor).await?;
             println!("vendor admin {email} is ready (user id {id})");
+            Ok(())
+        }
+        Command::Seed { bench, requests } => {
+            let db = store::connect(&settings.database_url).await.context("PORTAL_DATABASE_URL")?;
+            store::migrate(&db).await?;
+            let passwords = services::passwords::Passwords::new(1)?;
+            if bench {
+                let started = std::time::Instant::now();
+                let seeded = services::bench_seed::bench(&db, &passwords, requests).await?;
+                println!(
+                    "bench data loaded in {:.1} s: {} partners, {} users, {} requests, {} approval steps",
+                    started.elapsed().as_secs_f64(),
+                    seeded.partners,
+                    seeded.users,
+                    seeded.requests,
+                    seeded.steps
+                );
+            } else if services::seed::demo(&db, &passwords).await? {
+                println!("demo data loaded");
+            } else {
+                println!("the database has data already; nothing loaded");
+            }
             Ok(())
         }
         Command::Serve { demo } => serve(settings, demo).await,

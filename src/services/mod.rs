@@ -2,6 +2,7 @@
 //! audit event. May use `store` and `domain`; never builds HTML or touches HTTP types.
 
 pub mod auth;
+pub mod bench_seed;
 pub mod delegations;
 pub mod invitations;
 pub mod mail;

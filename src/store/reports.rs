@@ -552,3 +552,22 @@ pub async fn access_facts(db: &impl ConnectionTrait) -> Result<AccessFacts, sea_
         account_manager::Entity::find().all(db).await?.into_iter().map(|a| (a.manager_id, a.org_id)).collect();
     Ok(AccessFacts { users, memberships, managed })
 }
+
+/// The highest request id so far (0 when there is none).
+///
+/// # Errors
+/// Database errors.
+pub async fn max_request_id(db: &impl ConnectionTrait) -> Result<i64, sea_orm::DbErr> {
+    #[derive(FromQueryResult)]
+    struct Max {
+        id: Option<i64>,
+    }
+    Ok(request::Entity::find()
+        .select_only()
+        .column_as(Expr::cust("MAX(requests.id)"), "id")
+        .into_model::<Max>()
+        .one(db)
+        .await?
+        .and_then(|m| m.id)
+        .unwrap_or(0))
+}

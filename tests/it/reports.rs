@@ -353,3 +353,32 @@ async fn the_access_review_explains_who_may_do_what_within_the_viewers_administr
         2
     );
 }
+
+#[tokio::test]
+async fn the_bench_data_set_is_realistic_and_scoped_like_everything_else() {
+    let app = spawn().await;
+    let before = app.count("requests", "1 = 1").await;
+    let seeded = partner_portal::services::bench_seed::bench(&app.db, &app.state.passwords, 2_500).await.expect("seed");
+    assert_eq!((seeded.partners, seeded.requests), (300, 2_500));
+    assert_eq!(app.count("requests", "1 = 1").await - before, 2_500);
+    assert!(app.count("approval_steps", "decided_by IS NOT NULL").await > 1_000);
+    // A second run refuses rather than doubling the data.
+    assert!(partner_portal::services::bench_seed::bench(&app.db, &app.state.passwords, 10).await.is_err());
+
+    // A reseller's member downloads their own organization's pipeline only.
+    let org = app.scalar("SELECT id AS n FROM organizations WHERE name = 'Reseller 007-2'").await;
+    let mut browser = app.browser();
+    let page = browser.sign_in(&format!("user1@partner{org}.example"), crate::helpers::DEMO_PASSWORD).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    browser.csrf = browser.get("/account").await.csrf();
+    let (_, rows) = download(&browser, "").await;
+    assert!(!rows.is_empty());
+    assert!(rows.iter().all(|r| r[2] == "Reseller 007-2"), "{:?}", rows.first());
+    let expected = app
+        .count(
+            "requests",
+            &format!("org_id = {org} AND kind IN ('deal_registration', 'discount') AND status <> 'draft'"),
+        )
+        .await;
+    assert_eq!(i64::try_from(rows.len()).expect("n"), expected);
+}
