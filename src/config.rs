@@ -77,7 +77,7 @@ impl Default for Settings {
             smtp_url: None,
             mail_from: "Partner Portal <portal@localhost>".into(),
             base_url: "http://127.0.0.1:8080".into(),
-            export_batch: 1000,
+            export_batch: 5000,
         }
     }
 }

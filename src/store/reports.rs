@@ -44,19 +44,36 @@ fn filtered(scope: Filter<'_>, filter: &PipelineFilter) -> Select<request::Entit
     query
 }
 
-/// One cell of the pipeline: a partner's requests of one status in one month.
+/// A partner's pipeline in one currency: requests by status, and amounts.
 #[derive(Debug, Clone, PartialEq, Eq, FromQueryResult)]
 pub struct PipelineCell {
     pub org_id: i64,
     pub org_name: String,
-    pub month: String,
-    pub status: String,
     pub currency: String,
     pub requests: i64,
+    pub in_review: i64,
+    pub changes_requested: i64,
+    pub approved: i64,
+    pub rejected: i64,
+    pub withdrawn: i64,
     pub amount_cents: i64,
+    pub approved_cents: i64,
 }
 
-/// The pipeline grouped by partner, month, status and currency (SQL does the sums).
+/// How many requests of one status were created in one month.
+#[derive(Debug, Clone, PartialEq, Eq, FromQueryResult)]
+pub struct PipelineMonth {
+    pub month: String,
+    pub status: String,
+    pub requests: i64,
+}
+
+fn count_of(status: &str) -> Expr {
+    Expr::cust(format!("CAST(SUM(CASE WHEN requests.status = '{status}' THEN 1 ELSE 0 END) AS BIGINT)"))
+}
+
+/// The pipeline per partner and currency (counts by status, amounts), and per month
+/// and status for the chart: two aggregates computed by the database.
 ///
 /// # Errors
 /// Database errors.
@@ -64,28 +81,46 @@ pub async fn pipeline_summary(
     db: &impl ConnectionTrait,
     scope: Filter<'_>,
     filter: &PipelineFilter,
-) -> Result<Vec<PipelineCell>, sea_orm::DbErr> {
+) -> Result<(Vec<PipelineCell>, Vec<PipelineMonth>), sea_orm::DbErr> {
     let backend = db.get_database_backend();
-    filtered(scope, filter)
+    let cells = filtered(scope, filter)
         .select_only()
         .column(request::Column::OrgId)
         .column_as(Expr::cust("organizations.name"), "org_name")
-        .column_as(month_expr(backend), "month")
-        .column(request::Column::Status)
         .column(request::Column::Currency)
         .column_as(Expr::cust("CAST(COUNT(*) AS BIGINT)"), "requests")
+        .column_as(count_of("in_review"), "in_review")
+        .column_as(count_of("changes_requested"), "changes_requested")
+        .column_as(count_of("approved"), "approved")
+        .column_as(count_of("rejected"), "rejected")
+        .column_as(count_of("withdrawn"), "withdrawn")
         .column_as(Expr::cust("CAST(SUM(requests.amount_cents) AS BIGINT)"), "amount_cents")
+        .column_as(
+            Expr::cust(
+                "CAST(SUM(CASE WHEN requests.status = 'approved' THEN requests.amount_cents ELSE 0 END) AS BIGINT)",
+            ),
+            "approved_cents",
+        )
         .join(sea_orm::JoinType::InnerJoin, request::Relation::Org.def())
         .group_by(request::Column::OrgId)
         .group_by(Expr::cust("organizations.name"))
-        .group_by(month_expr(backend))
-        .group_by(request::Column::Status)
         .group_by(request::Column::Currency)
         .order_by_asc(Expr::cust("organizations.name"))
-        .order_by_asc(month_expr(backend))
         .into_model::<PipelineCell>()
         .all(db)
-        .await
+        .await?;
+    let months = filtered(scope, filter)
+        .select_only()
+        .column_as(month_expr(backend), "month")
+        .column(request::Column::Status)
+        .column_as(Expr::cust("CAST(COUNT(*) AS BIGINT)"), "requests")
+        .group_by(month_expr(backend))
+        .group_by(request::Column::Status)
+        .order_by_asc(month_expr(backend))
+        .into_model::<PipelineMonth>()
+        .all(db)
+        .await?;
+    Ok((cells, months))
 }
 
 /// How many requests the pipeline's filters select.

@@ -13,7 +13,8 @@ use crate::{
         report::{AuditQuery, MdfQuery, PipelineQuery},
     },
     store::reports::{
-        AUDIT_PAGE, AuditRow, MdfCell, PartnerRow, PendingAges, PipelineCell, TurnaroundMonth, TurnaroundRow,
+        AUDIT_PAGE, AuditRow, MdfCell, PartnerRow, PendingAges, PipelineCell, PipelineMonth, TurnaroundMonth,
+        TurnaroundRow,
     },
 };
 
@@ -40,6 +41,7 @@ pub struct PipelinePage<'a> {
     pub query: &'a PipelineQuery,
     pub error: Option<&'a str>,
     pub cells: &'a [PipelineCell],
+    pub months: &'a [PipelineMonth],
     pub partners: &'a [(i64, String)],
     pub can_export: bool,
 }
@@ -57,7 +59,7 @@ struct Segment {
 }
 
 /// A stacked bar per month: how many requests of each status.
-fn chart(cells: &[PipelineCell]) -> Markup {
+fn chart(cells: &[PipelineMonth]) -> Markup {
     let mut months: BTreeMap<&str, BTreeMap<&str, i64>> = BTreeMap::new();
     for c in cells {
         *months.entry(&c.month).or_default().entry(&c.status).or_default() += c.requests;
@@ -165,17 +167,20 @@ pub fn pipeline(nav: &Nav<'_>, p: &PipelinePage<'_>) -> Markup {
                     @if p.cells.is_empty() {
                         p.muted { "No requests match these filters." }
                     } @else {
-                        (chart(p.cells))
+                        (chart(p.months))
                         table {
-                            thead { tr { th { "Partner" } th { "Month" } th { "Status" } th.num { "Requests" } th.num { "Amount" } } }
+                            thead { tr {
+                                th { "Partner" } th.num { "In review" } th.num { "Sent back" } th.num { "Approved" }
+                                th.num { "Rejected" } th.num { "Withdrawn" } th.num { "Total" } th.num { "Amount" } th.num { "Approved amount" }
+                            } }
                             tbody {
                                 @for c in p.cells {
                                     tr {
                                         td { (c.org_name) }
-                                        td { (c.month) }
-                                        td { (Status::parse(&c.status).map_or("?", Status::label)) }
-                                        td.num { (c.requests) }
+                                        td.num { (c.in_review) } td.num { (c.changes_requested) } td.num { (c.approved) }
+                                        td.num { (c.rejected) } td.num { (c.withdrawn) } td.num { (c.requests) }
                                         td.num { (c.currency) " " (grouped(c.amount_cents)) }
+                                        td.num { (c.currency) " " (grouped(c.approved_cents)) }
                                     }
                                 }
                             }
