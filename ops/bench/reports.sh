@@ -112,6 +112,6 @@ if [ "$WHICH" != sqlite ]; then
   psql "$PG_SERVER/postgres" -qc "CREATE DATABASE $pg_db"
   PARTNER=6
   run "$PG_SERVER/$pg_db"
-  TOOL="psql \\copy"
+  TOOL="psql copy"
   native psql "$PG_SERVER/$pg_db" -qc "\\copy ($QUERY) to stdout csv header"
 fi
