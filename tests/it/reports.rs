@@ -382,3 +382,34 @@ async fn the_bench_data_set_is_realistic_and_scoped_like_everything_else() {
         .await;
     assert_eq!(i64::try_from(rows.len()).expect("n"), expected);
 }
+
+#[tokio::test]
+async fn formulas_in_organization_names_are_neutralized_in_every_report_that_shows_them() {
+    let app = spawn().await;
+    let admin = app.signed_in("admin").await;
+    let page = admin.post("/orgs", &[("name", "=Evil Partner()"), ("tier", "gold"), ("parent_id", "")]).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.text());
+    let evil = app.scalar("SELECT id AS n FROM organizations WHERE name = '=Evil Partner()'").await.to_string();
+    let page = admin.post("/orgs", &[("name", "@Reseller+1"), ("tier", "silver"), ("parent_id", &evil)]).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.text());
+
+    let (_, rows) = parse(&admin.get("/reports/partners.csv").await.body);
+    let reseller = rows.iter().find(|r| r[1].contains("Reseller+1")).expect("reseller row");
+    assert_eq!(reseller[1], "'@Reseller+1");
+    assert_eq!(reseller[4], "'=Evil Partner()", "the parent column too");
+    assert!(rows.iter().any(|r| r[1] == "'=Evil Partner()"));
+
+    let (_, rows) = parse(&admin.get(&format!("/reports/access.csv?org={evil}")).await.body);
+    assert!(!rows.is_empty() && rows.iter().all(|r| r[1] == "'=Evil Partner()"), "{rows:?}");
+    // Every text cell of every download starts safely.
+    for report in ["pipeline", "approvals", "mdf", "partners", "access", "audit"] {
+        let (_, rows) = parse(&admin.get(&format!("/reports/{report}.csv")).await.body);
+        for row in &rows {
+            for cell in row {
+                let risky = cell.starts_with(['=', '+', '@', '\t', '\r'])
+                    || (cell.starts_with('-') && cell.parse::<f64>().is_err());
+                assert!(!risky, "{report}: {cell:?}");
+            }
+        }
+    }
+}
