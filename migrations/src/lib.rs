@@ -6,12 +6,17 @@ pub use sea_orm_migration::prelude::*;
 mod helpers;
 mod m20261124_000001_foundation;
 mod m20261124_000002_requests;
+mod m20261124_000003_pipeline_rollup;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261124_000001_foundation::Migration), Box::new(m20261124_000002_requests::Migration)]
+        vec![
+            Box::new(m20261124_000001_foundation::Migration),
+            Box::new(m20261124_000002_requests::Migration),
+            Box::new(m20261124_000003_pipeline_rollup::Migration),
+        ]
     }
 }

@@ -13,15 +13,6 @@ use super::{
 };
 use crate::domain::report::PipelineFilter;
 
-/// `YYYY-MM` of a request's creation, in the database's own dialect.
-fn month_expr(backend: DbBackend) -> Expr {
-    match backend {
-        DbBackend::Postgres => Expr::cust("to_char(requests.created_at AT TIME ZONE 'UTC', 'YYYY-MM')"),
-        // SQLite keeps timestamps as ISO 8601 text in UTC.
-        _ => Expr::cust("substr(requests.created_at, 1, 7)"),
-    }
-}
-
 fn filtered(scope: Filter<'_>, filter: &PipelineFilter) -> Select<request::Entity> {
     let mut query = request::Entity::find()
         .filter(request::Column::Kind.is_in(filter.kinds.iter().map(|k| k.as_str())))
@@ -68,12 +59,36 @@ pub struct PipelineMonth {
     pub requests: i64,
 }
 
-fn count_of(status: &str) -> Expr {
-    Expr::cust(format!("CAST(SUM(CASE WHEN requests.status = '{status}' THEN 1 ELSE 0 END) AS BIGINT)"))
+/// The pipeline filters as conditions on `pipeline_rollup` (months compare as text).
+fn rollup_where(backend: DbBackend, scope: Filter<'_>, filter: &PipelineFilter) -> (String, Vec<sea_orm::Value>) {
+    let mut values: Vec<sea_orm::Value> = Vec::new();
+    let mut bind = |v: sea_orm::Value| {
+        values.push(v);
+        if backend == DbBackend::Postgres { format!("${}", values.len()) } else { "?".to_owned() }
+    };
+    let kinds: Vec<String> = filter.kinds.iter().map(|k| bind(k.as_str().into())).collect();
+    let mut sql = format!(
+        "p.requests > 0 AND p.status <> 'draft' AND p.kind IN ({}) AND {}",
+        kinds.join(", "),
+        scope_sql(scope, "p.org_id")
+    );
+    if let Some(from) = filter.from {
+        sql.push_str(&format!(" AND p.month >= {}", bind(from.format("%Y-%m").to_string().into())));
+    }
+    if let Some(until) = filter.until {
+        sql.push_str(&format!(" AND p.month < {}", bind(until.format("%Y-%m").to_string().into())));
+    }
+    if let Some(status) = filter.status {
+        sql.push_str(&format!(" AND p.status = {}", bind(status.as_str().into())));
+    }
+    if let Some(org) = filter.org {
+        sql.push_str(&format!(" AND p.org_id = {}", bind(org.into())));
+    }
+    (sql, values)
 }
 
 /// The pipeline per partner and currency (counts by status, amounts), and per month
-/// and status for the chart: two aggregates computed by the database.
+/// and status for the chart, read from the roll-up the database keeps.
 ///
 /// # Errors
 /// Database errors.
@@ -83,47 +98,41 @@ pub async fn pipeline_summary(
     filter: &PipelineFilter,
 ) -> Result<(Vec<PipelineCell>, Vec<PipelineMonth>), sea_orm::DbErr> {
     let backend = db.get_database_backend();
-    let cells = filtered(scope, filter)
-        .select_only()
-        .column(request::Column::OrgId)
-        .column_as(Expr::cust("organizations.name"), "org_name")
-        .column(request::Column::Currency)
-        .column_as(Expr::cust("CAST(COUNT(*) AS BIGINT)"), "requests")
-        .column_as(count_of("in_review"), "in_review")
-        .column_as(count_of("changes_requested"), "changes_requested")
-        .column_as(count_of("approved"), "approved")
-        .column_as(count_of("rejected"), "rejected")
-        .column_as(count_of("withdrawn"), "withdrawn")
-        .column_as(Expr::cust("CAST(SUM(requests.amount_cents) AS BIGINT)"), "amount_cents")
-        .column_as(
-            Expr::cust(
-                "CAST(SUM(CASE WHEN requests.status = 'approved' THEN requests.amount_cents ELSE 0 END) AS BIGINT)",
-            ),
-            "approved_cents",
-        )
-        .join(sea_orm::JoinType::InnerJoin, request::Relation::Org.def())
-        .group_by(request::Column::OrgId)
-        .group_by(Expr::cust("organizations.name"))
-        .group_by(request::Column::Currency)
-        .order_by_asc(Expr::cust("organizations.name"))
-        .into_model::<PipelineCell>()
-        .all(db)
-        .await?;
-    let months = filtered(scope, filter)
-        .select_only()
-        .column_as(month_expr(backend), "month")
-        .column(request::Column::Status)
-        .column_as(Expr::cust("CAST(COUNT(*) AS BIGINT)"), "requests")
-        .group_by(month_expr(backend))
-        .group_by(request::Column::Status)
-        .order_by_asc(month_expr(backend))
-        .into_model::<PipelineMonth>()
+    let (condition, values) = rollup_where(backend, scope, filter);
+    let count =
+        |status: &str| format!("CAST(SUM(CASE WHEN p.status = '{status}' THEN p.requests ELSE 0 END) AS BIGINT)");
+    let cells = format!(
+        "SELECT p.org_id, o.name AS org_name, p.currency,
+                CAST(SUM(p.requests) AS BIGINT) AS requests,
+                {} AS in_review, {} AS changes_requested, {} AS approved, {} AS rejected, {} AS withdrawn,
+                CAST(SUM(p.amount_cents) AS BIGINT) AS amount_cents,
+                CAST(SUM(CASE WHEN p.status = 'approved' THEN p.amount_cents ELSE 0 END) AS BIGINT) AS approved_cents
+         FROM pipeline_rollup p JOIN organizations o ON o.id = p.org_id
+         WHERE {condition}
+         GROUP BY p.org_id, o.name, p.currency
+         ORDER BY o.name, p.currency",
+        count("in_review"),
+        count("changes_requested"),
+        count("approved"),
+        count("rejected"),
+        count("withdrawn"),
+    );
+    let months = format!(
+        "SELECT p.month, p.status, CAST(SUM(p.requests) AS BIGINT) AS requests
+         FROM pipeline_rollup p WHERE {condition}
+         GROUP BY p.month, p.status ORDER BY p.month"
+    );
+    let cells =
+        PipelineCell::find_by_statement(sea_orm::Statement::from_sql_and_values(backend, cells, values.clone()))
+            .all(db)
+            .await?;
+    let months = PipelineMonth::find_by_statement(sea_orm::Statement::from_sql_and_values(backend, months, values))
         .all(db)
         .await?;
     Ok((cells, months))
 }
 
-/// How many requests the pipeline's filters select.
+/// How many requests the pipeline's filters select (from the roll-up).
 ///
 /// # Errors
 /// Database errors.
@@ -132,7 +141,15 @@ pub async fn pipeline_count(
     scope: Filter<'_>,
     filter: &PipelineFilter,
 ) -> Result<u64, sea_orm::DbErr> {
-    filtered(scope, filter).count(db).await
+    #[derive(FromQueryResult)]
+    struct Total {
+        n: Option<i64>,
+    }
+    let backend = db.get_database_backend();
+    let (condition, values) = rollup_where(backend, scope, filter);
+    let sql = format!("SELECT CAST(SUM(p.requests) AS BIGINT) AS n FROM pipeline_rollup p WHERE {condition}");
+    let total = Total::find_by_statement(sea_orm::Statement::from_sql_and_values(backend, sql, values)).one(db).await?;
+    Ok(total.and_then(|t| t.n).map_or(0, |n| u64::try_from(n).unwrap_or(0)))
 }
 
 /// A row of the pipeline download.

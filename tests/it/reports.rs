@@ -413,3 +413,83 @@ async fn formulas_in_organization_names_are_neutralized_in_every_report_that_sho
         }
     }
 }
+
+/// (org, month, kind, status, currency, requests, cents), sorted, from a SQL query.
+async fn groups(app: &crate::helpers::TestApp, sql: &str) -> Vec<(i64, String, String, String, String, i64, i64)> {
+    use sea_orm::ConnectionTrait;
+    let rows = app
+        .db
+        .query_all_raw(sea_orm::Statement::from_string(app.db.get_database_backend(), sql.to_owned()))
+        .await
+        .expect("query");
+    let mut out: Vec<_> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.try_get::<i64>("", "org_id").expect("org"),
+                r.try_get::<String>("", "month").expect("month"),
+                r.try_get::<String>("", "kind").expect("kind"),
+                r.try_get::<String>("", "status").expect("status"),
+                r.try_get::<String>("", "currency").expect("currency"),
+                r.try_get::<i64>("", "n").expect("n"),
+                r.try_get::<i64>("", "cents").expect("cents"),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[tokio::test]
+async fn the_roll_up_the_database_keeps_matches_the_requests_after_every_kind_of_change() {
+    let app = spawn().await;
+    // Changes through the pages: a new request, a decision, a withdrawal.
+    let bob = app.signed_in("bob").await;
+    let blue = app.org_id("blueharbor").await.to_string();
+    let form = bob.get(&format!("/requests/new?kind=discount&org={blue}")).await;
+    let key = form.field("form_key").expect("key");
+    let fields = [
+        ("kind", "discount"),
+        ("org", blue.as_str()),
+        ("form_key", key.as_str()),
+        ("then", "submit"),
+        ("currency", "GBP"),
+        ("list_amount", "777"),
+        ("discount_percent", "10"),
+        ("justification", "A roll-up check request"),
+    ];
+    assert_eq!(bob.post("/requests", &fields).await.status, StatusCode::SEE_OTHER);
+    let id = app.request_id("35% off USD 48,000.00", "blueharbor").await;
+    let manager = app.signed_in("manager").await;
+    let page = manager.get(&format!("/requests/{id}")).await;
+    let (version, step) = (page.field("version").expect("v"), page.field("step").expect("s"));
+    let path = format!("/requests/{id}/decide");
+    let decided =
+        manager.post(&path, &[("version", &version), ("step", &step), ("decision", "reject"), ("comment", "No")]).await;
+    assert_eq!(decided.status, StatusCode::SEE_OTHER);
+    // And a bulk load.
+    partner_portal::services::bench_seed::bench(&app.db, &app.state.passwords, 1_500).await.expect("seed");
+    sea_orm::ConnectionTrait::execute_unprepared(&app.db, "DELETE FROM requests WHERE id IN (SELECT id FROM requests WHERE kind = 'mdf' AND status = 'draft' ORDER BY id LIMIT 5)")
+        .await
+        .expect("delete a few");
+
+    let month = match app.db.get_database_backend() {
+        sea_orm::DbBackend::Postgres => "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM')",
+        _ => "substr(created_at, 1, 7)",
+    };
+    let from_requests = groups(
+        &app,
+        &format!(
+            "SELECT org_id, {month} AS month, kind, status, currency, CAST(COUNT(*) AS BIGINT) AS n, \
+             CAST(SUM(amount_cents) AS BIGINT) AS cents FROM requests GROUP BY org_id, {month}, kind, status, currency"
+        ),
+    )
+    .await;
+    let from_rollup = groups(
+        &app,
+        "SELECT org_id, month, kind, status, currency, requests AS n, amount_cents AS cents FROM pipeline_rollup WHERE requests > 0",
+    )
+    .await;
+    assert!(from_requests.len() > 100);
+    assert_eq!(from_rollup, from_requests);
+}
