@@ -50,6 +50,8 @@ pub struct Settings {
     pub base_url: String,
     /// Rows per batch of a streamed CSV download.
     pub export_batch: u64,
+    /// Streamed downloads that may run at once (each holds a pooled connection).
+    pub export_slots: usize,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -78,6 +80,7 @@ impl Default for Settings {
             mail_from: "Partner Portal <portal@localhost>".into(),
             base_url: "http://127.0.0.1:8080".into(),
             export_batch: 5000,
+            export_slots: 2,
         }
     }
 }

@@ -28,9 +28,23 @@ pub struct AppState {
     pub chains: Arc<domain::Chains>,
     pub passwords: Passwords,
     pub settings: Arc<Settings>,
+    /// Slots for streamed downloads, each of which holds a pooled connection for as
+    /// long as its client reads: a few at a time, the rest wait their turn.
+    pub exports: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
+    pub fn new(
+        db: DatabaseConnection,
+        authz: Authz,
+        chains: Arc<domain::Chains>,
+        passwords: Passwords,
+        settings: Settings,
+    ) -> Self {
+        let exports = Arc::new(tokio::sync::Semaphore::new(settings.export_slots.max(1)));
+        AppState { db, authz, chains, passwords, settings: Arc::new(settings), exports }
+    }
+
     pub fn lifetimes(&self) -> services::auth::Lifetimes {
         services::auth::Lifetimes { idle: self.settings.session_idle, absolute: self.settings.session_absolute }
     }

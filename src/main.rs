@@ -181,7 +181,7 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
         }
     }
     let bind = settings.bind;
-    let state = AppState { db, authz, chains, passwords, settings: Arc::new(settings) };
+    let state = AppState::new(db, authz, chains, passwords, settings);
     let mailer = services::mail::Mailer::new(
         state.settings.smtp_url.as_deref(),
         &state.settings.mail_from,

@@ -1,22 +1,34 @@
-//! A monthly roll-up of requests per partner, kind, status and currency, kept by the
-//! database itself (triggers on `requests`) in the same transaction as every change,
-//! so report pages read a few thousand roll-up rows instead of every request.
+//! A monthly roll-up of submitted requests per partner, kind and currency, with a count
+//! and an amount per status, kept by the database itself (triggers on `requests`) in
+//! the same transaction as every change. Report pages read a few tens of thousands of
+//! roll-up rows instead of every request.
 
 use sea_orm_migration::{prelude::*, sea_orm::DbBackend};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-const TABLE: &str = "CREATE TABLE pipeline_rollup (
-    org_id BIGINT NOT NULL,
-    month VARCHAR(7) NOT NULL,
-    kind VARCHAR(32) NOT NULL,
-    status VARCHAR(32) NOT NULL,
-    currency VARCHAR(3) NOT NULL,
-    requests BIGINT NOT NULL,
-    amount_cents BIGINT NOT NULL,
-    PRIMARY KEY (org_id, month, kind, status, currency)
-)";
+/// Every status but `draft`: drafts are nobody's pipeline yet.
+const STATUSES: [&str; 5] = ["in_review", "changes_requested", "approved", "rejected", "withdrawn"];
+
+fn create_table(backend: DbBackend) -> String {
+    let columns: String = STATUSES
+        .iter()
+        .map(|s| format!("{s} BIGINT NOT NULL DEFAULT 0, {s}_cents BIGINT NOT NULL DEFAULT 0,\n"))
+        .collect();
+    format!(
+        "CREATE TABLE pipeline_rollup (
+            org_id BIGINT NOT NULL,
+            month VARCHAR(7) NOT NULL,
+            kind VARCHAR(32) NOT NULL,
+            currency VARCHAR(3) NOT NULL,
+            {columns}
+            PRIMARY KEY (org_id, month, kind, currency)
+        ){}",
+        // SQLite keeps the rows in key order, so a partner's months are read together.
+        if backend == DbBackend::Postgres { "" } else { " WITHOUT ROWID" }
+    )
+}
 
 /// `YYYY-MM` of a row's creation, in each dialect (SQLite keeps ISO 8601 text).
 fn month(backend: DbBackend, row: &str) -> String {
@@ -26,21 +38,59 @@ fn month(backend: DbBackend, row: &str) -> String {
     }
 }
 
+/// The status columns, and for each the value `row` contributes (1 and its amount
+/// for its own status, 0 for the others), joined by `,`.
+fn contributions(row: &str, sum: bool) -> (String, String) {
+    let names = STATUSES.iter().map(|s| format!("{s}, {s}_cents")).collect::<Vec<_>>().join(", ");
+    let values = STATUSES
+        .iter()
+        .map(|s| {
+            let (n, cents) = (
+                format!("CASE WHEN {row}status = '{s}' THEN 1 ELSE 0 END"),
+                format!("CASE WHEN {row}status = '{s}' THEN {row}amount_cents ELSE 0 END"),
+            );
+            if sum { format!("SUM({n}), SUM({cents})") } else { format!("{n}, {cents}") }
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    (names, values)
+}
+
 fn add(backend: DbBackend) -> String {
+    let (names, values) = contributions("NEW.", false);
+    let update: Vec<String> = STATUSES
+        .iter()
+        .map(|s| {
+            format!(
+                "{s} = pipeline_rollup.{s} + excluded.{s}, {s}_cents = pipeline_rollup.{s}_cents + excluded.{s}_cents"
+            )
+        })
+        .collect();
     format!(
-        "INSERT INTO pipeline_rollup (org_id, month, kind, status, currency, requests, amount_cents)
-         VALUES (NEW.org_id, {}, NEW.kind, NEW.status, NEW.currency, 1, NEW.amount_cents)
-         ON CONFLICT (org_id, month, kind, status, currency) DO UPDATE
-         SET requests = pipeline_rollup.requests + 1, amount_cents = pipeline_rollup.amount_cents + excluded.amount_cents;",
-        month(backend, "NEW")
+        "INSERT INTO pipeline_rollup (org_id, month, kind, currency, {names})
+         SELECT NEW.org_id, {}, NEW.kind, NEW.currency, {values}
+         WHERE NEW.status <> 'draft'
+         ON CONFLICT (org_id, month, kind, currency) DO UPDATE SET {};",
+        month(backend, "NEW"),
+        update.join(", ")
     )
 }
 
 fn remove(backend: DbBackend) -> String {
+    let set: Vec<String> = STATUSES
+        .iter()
+        .map(|s| {
+            format!(
+                "{s} = {s} - CASE WHEN OLD.status = '{s}' THEN 1 ELSE 0 END, \
+                 {s}_cents = {s}_cents - CASE WHEN OLD.status = '{s}' THEN OLD.amount_cents ELSE 0 END"
+            )
+        })
+        .collect();
     format!(
-        "UPDATE pipeline_rollup SET requests = requests - 1, amount_cents = amount_cents - OLD.amount_cents
-         WHERE org_id = OLD.org_id AND month = {} AND kind = OLD.kind AND status = OLD.status
-           AND currency = OLD.currency;",
+        "UPDATE pipeline_rollup SET {}
+         WHERE org_id = OLD.org_id AND month = {} AND kind = OLD.kind AND currency = OLD.currency
+           AND OLD.status <> 'draft';",
+        set.join(", "),
         month(backend, "OLD")
     )
 }
@@ -52,11 +102,12 @@ impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         let db = m.get_connection();
         let backend = m.get_database_backend();
-        db.execute_unprepared(TABLE).await?;
+        db.execute_unprepared(&create_table(backend)).await?;
+        let (names, sums) = contributions("", true);
         db.execute_unprepared(&format!(
-            "INSERT INTO pipeline_rollup (org_id, month, kind, status, currency, requests, amount_cents)
-             SELECT org_id, {month}, kind, status, currency, COUNT(*), SUM(amount_cents)
-             FROM requests GROUP BY org_id, {month}, kind, status, currency",
+            "INSERT INTO pipeline_rollup (org_id, month, kind, currency, {names})
+             SELECT org_id, {month}, kind, currency, {sums}
+             FROM requests WHERE status <> 'draft' GROUP BY org_id, {month}, kind, currency",
             month = month(backend, "requests")
         ))
         .await?;

@@ -110,13 +110,13 @@ async fn per_page() {
     store::migrate(&db).await.expect("migrate");
     let passwords = Passwords::new(2).expect("hasher");
     seed::demo(&db, &passwords).await.expect("seed");
-    let state = AppState {
-        db: db.clone(),
-        authz: Authz::builtin().expect("policy"),
-        chains: std::sync::Arc::new(partner_portal::domain::Chains::builtin().expect("chains")),
-        passwords: passwords.clone(),
-        settings: std::sync::Arc::new(Settings { database_url: url, ..Settings::default() }),
-    };
+    let state = AppState::new(
+        db.clone(),
+        Authz::builtin().expect("policy"),
+        std::sync::Arc::new(partner_portal::domain::Chains::builtin().expect("chains")),
+        passwords.clone(),
+        Settings { database_url: url, ..Settings::default() },
+    );
     println!("\nChecks per page (demo data):");
     println!("| user | page | checks |");
     println!("| --- | --- | --- |");

@@ -10,7 +10,7 @@ use axum::{
 };
 use bytes::Bytes;
 use chrono::Utc;
-use futures_util::future::BoxFuture;
+use futures_util::{StreamExt as _, future::BoxFuture};
 use maud::Markup;
 
 use super::{Ctx, context::sql_filter};
@@ -577,8 +577,13 @@ pub fn csv_download(name: &str, header: &'static [&'static str], batch: u64, fet
             }
         }
     });
+    csv_response(name, Body::from_stream(stream))
+}
+
+/// A CSV attachment named after the report and today's date.
+fn csv_response(name: &str, body: Body) -> Response {
     let filename = format!("attachment; filename=\"{name}-{}.csv\"", Utc::now().format("%Y-%m-%d"));
-    let mut response = Body::from_stream(stream).into_response();
+    let mut response = body.into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -590,7 +595,7 @@ pub fn csv_download(name: &str, header: &'static [&'static str], batch: u64, fet
 
 /// An ISO 8601 UTC time for a CSV cell.
 pub fn iso(at: chrono::DateTime<Utc>) -> String {
-    at.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// The scope as an owned SQL filter a download can carry between batches.
@@ -627,16 +632,13 @@ const PIPELINE_HEADER: &[&str] = &[
 fn pipeline_csv_bytes(rows: &[PipelineRow]) -> Result<Bytes, AppError> {
     let fail = |e: csv::Error| AppError::Internal(format!("csv: {e}"));
     let mut out = csv::Writer::from_writer(Vec::with_capacity(rows.len() * 140));
-    let mut time = String::with_capacity(20);
     let mut number = String::with_capacity(24);
     for row in rows {
         use std::fmt::Write;
         number.clear();
         let _ = write!(number, "{}", row.id);
         out.write_field(&number).map_err(fail)?;
-        time.clear();
-        let _ = write!(time, "{}", row.created_at.format("%Y-%m-%dT%H:%M:%SZ"));
-        out.write_field(&time).map_err(fail)?;
+        out.write_field(iso(row.created_at)).map_err(fail)?;
         out.write_field(safe_cell(&row.org_name).as_bytes()).map_err(fail)?;
         out.write_field(safe_cell(&row.kind).as_bytes()).map_err(fail)?;
         out.write_field(safe_cell(&row.status).as_bytes()).map_err(fail)?;
@@ -651,8 +653,11 @@ fn pipeline_csv_bytes(rows: &[PipelineRow]) -> Result<Bytes, AppError> {
     out.into_inner().map(Bytes::from).map_err(|e| AppError::Internal(format!("csv: {e}")))
 }
 
-/// Streams the pipeline as CSV in batches (keyset pagination), so the download
-/// starts at once and the server holds one batch at a time.
+/// Streams the pipeline as CSV from one query. A task reads the rows as the database
+/// sends them, writes them as CSV and hands the client a chunk every `export_batch`
+/// rows through a channel two chunks deep: the download starts at once, memory stays
+/// flat, and a slow client makes the task (and the database cursor) wait. Downloads
+/// take a slot of `exports` first, so they never hold more than part of the pool.
 pub async fn pipeline_csv(
     State(st): State<AppState>,
     ctx: Ctx,
@@ -663,16 +668,45 @@ pub async fn pipeline_csv(
     let scope = ctx.scope();
     let rows = store::reports::pipeline_count(&st.db, sql_filter(&scope), &filter).await?;
     open_report(&st, &ctx, "pipeline", Some((serde_json::json!(query), rows))).await?;
-    let scope = owned_scope(scope);
-    let db = st.db.clone();
-    let batch = st.settings.export_batch;
-    let filter = Arc::new(filter);
-    let fetch: Fetch = Arc::new(move |after| {
-        let (db, scope, filter) = (db.clone(), scope.clone(), filter.clone());
-        Box::pin(async move {
-            let rows = store::reports::pipeline_batch(&db, as_filter(&scope), &filter, after, batch).await?;
-            Ok(Batch { csv: pipeline_csv_bytes(&rows)?, rows: rows.len(), last: rows.last().map(|r| r.id) })
-        })
+    let batch = usize::try_from(st.settings.export_batch).unwrap_or(usize::MAX).max(1);
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(2);
+    tokio::spawn(async move {
+        if let Err(err) = write_pipeline(&st, &scope, &filter, batch, &tx).await {
+            tracing::error!(%err, "pipeline export failed mid-stream");
+            let _ = tx.send(Err(std::io::Error::other("export failed"))).await;
+        }
     });
-    Ok(csv_download("pipeline", PIPELINE_HEADER, batch, fetch))
+    let header: Vec<String> = PIPELINE_HEADER.iter().map(|h| (*h).to_owned()).collect();
+    let first = futures_util::stream::once(async move { csv_bytes(&[header]).map_err(std::io::Error::other) });
+    let rest = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
+    Ok(csv_response("pipeline", Body::from_stream(first.chain(rest))))
+}
+
+/// The body of a pipeline download: rows to CSV chunks, until the rows end or the
+/// client goes away (the send fails and the query is dropped).
+async fn write_pipeline(
+    st: &AppState,
+    scope: &Scope,
+    filter: &crate::domain::report::PipelineFilter,
+    batch: usize,
+    tx: &tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>,
+) -> Result<(), AppError> {
+    let _slot = st.exports.acquire().await.map_err(|e| AppError::Internal(format!("export slots: {e}")))?;
+    let rows = store::reports::pipeline_rows(&st.db, sql_filter(scope), filter).await?;
+    let mut rows = std::pin::pin!(rows);
+    let mut chunk = Vec::with_capacity(batch);
+    loop {
+        let row = rows.next().await.transpose()?;
+        let end = row.is_none();
+        chunk.extend(row);
+        if chunk.len() == batch || (end && !chunk.is_empty()) {
+            if tx.send(Ok(pipeline_csv_bytes(&chunk)?)).await.is_err() {
+                return Ok(());
+            }
+            chunk.clear();
+        }
+        if end {
+            return Ok(());
+        }
+    }
 }

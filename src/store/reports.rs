@@ -1,17 +1,19 @@
-//! Report queries: aggregates computed in SQL for the pages, and keyset-paginated
-//! batches for CSV downloads, so a large export never holds more than a batch.
+//! Report queries: aggregates computed in SQL for the pages (the pipeline's from a
+//! roll-up the database maintains), and the rows of CSV downloads: the pipeline's as
+//! one streamed query, the others in keyset-paginated batches.
 
 use chrono::{DateTime, Utc};
+use futures_util::Stream;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, RelationTrait, Select, sea_query::Expr,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, FromQueryResult, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, RelationTrait, Select, sea_query::Expr,
 };
 
 use super::{
     entities::{audit_event, request, user},
     orgs::Filter,
 };
-use crate::domain::report::PipelineFilter;
+use crate::domain::{Status, report::PipelineFilter};
 
 fn filtered(scope: Filter<'_>, filter: &PipelineFilter) -> Select<request::Entity> {
     let mut query = request::Entity::find()
@@ -59,7 +61,8 @@ pub struct PipelineMonth {
     pub requests: i64,
 }
 
-/// The pipeline filters as conditions on `pipeline_rollup` (months compare as text).
+/// The pipeline filters as conditions on `pipeline_rollup` (months compare as text;
+/// the status filter picks columns, see [`rolled_up`]).
 fn rollup_where(backend: DbBackend, scope: Filter<'_>, filter: &PipelineFilter) -> (String, Vec<sea_orm::Value>) {
     let mut values: Vec<sea_orm::Value> = Vec::new();
     let mut bind = |v: sea_orm::Value| {
@@ -67,24 +70,33 @@ fn rollup_where(backend: DbBackend, scope: Filter<'_>, filter: &PipelineFilter) 
         if backend == DbBackend::Postgres { format!("${}", values.len()) } else { "?".to_owned() }
     };
     let kinds: Vec<String> = filter.kinds.iter().map(|k| bind(k.as_str().into())).collect();
-    let mut sql = format!(
-        "p.requests > 0 AND p.status <> 'draft' AND p.kind IN ({}) AND {}",
-        kinds.join(", "),
-        scope_sql(scope, "p.org_id")
-    );
+    let mut sql = format!("p.kind IN ({}) AND {}", kinds.join(", "), scope_sql(scope, "p.org_id"));
     if let Some(from) = filter.from {
         sql.push_str(&format!(" AND p.month >= {}", bind(from.format("%Y-%m").to_string().into())));
     }
     if let Some(until) = filter.until {
         sql.push_str(&format!(" AND p.month < {}", bind(until.format("%Y-%m").to_string().into())));
     }
-    if let Some(status) = filter.status {
-        sql.push_str(&format!(" AND p.status = {}", bind(status.as_str().into())));
-    }
     if let Some(org) = filter.org {
         sql.push_str(&format!(" AND p.org_id = {}", bind(org.into())));
     }
     (sql, values)
+}
+
+/// The statuses the roll-up counts (every one but drafts).
+const ROLLED_UP: [Status; 5] =
+    [Status::InReview, Status::ChangesRequested, Status::Approved, Status::Rejected, Status::Withdrawn];
+
+/// The roll-up's count column (or, with `_cents`, amount column) for `status`, or `0`
+/// when the filter leaves that status out. Column names come from [`Status::as_str`].
+fn rolled_up(filter: &PipelineFilter, status: Status, suffix: &str) -> String {
+    if filter.status.is_none_or(|s| s == status) { format!("p.{}{suffix}", status.as_str()) } else { "0".to_owned() }
+}
+
+/// `SUM(a + b + …)` over the selected statuses' columns.
+fn sum_selected(filter: &PipelineFilter, suffix: &str) -> String {
+    let terms: Vec<String> = ROLLED_UP.iter().map(|s| rolled_up(filter, *s, suffix)).collect();
+    format!("CAST(SUM({}) AS BIGINT)", terms.join(" + "))
 }
 
 /// The pipeline per partner and currency (counts by status, amounts), and per month
@@ -97,38 +109,57 @@ pub async fn pipeline_summary(
     scope: Filter<'_>,
     filter: &PipelineFilter,
 ) -> Result<(Vec<PipelineCell>, Vec<PipelineMonth>), sea_orm::DbErr> {
+    #[derive(FromQueryResult)]
+    struct Month {
+        month: String,
+        in_review: i64,
+        changes_requested: i64,
+        approved: i64,
+        rejected: i64,
+        withdrawn: i64,
+    }
     let backend = db.get_database_backend();
     let (condition, values) = rollup_where(backend, scope, filter);
-    let count =
-        |status: &str| format!("CAST(SUM(CASE WHEN p.status = '{status}' THEN p.requests ELSE 0 END) AS BIGINT)");
+    let per_status: Vec<String> = ROLLED_UP
+        .iter()
+        .map(|s| format!("CAST(SUM({}) AS BIGINT) AS {}", rolled_up(filter, *s, ""), s.as_str()))
+        .collect();
+    let per_status = per_status.join(", ");
+    // Aggregate on the roll-up's own columns first; names join the few result rows.
     let cells = format!(
-        "SELECT p.org_id, o.name AS org_name, p.currency,
-                CAST(SUM(p.requests) AS BIGINT) AS requests,
-                {} AS in_review, {} AS changes_requested, {} AS approved, {} AS rejected, {} AS withdrawn,
-                CAST(SUM(p.amount_cents) AS BIGINT) AS amount_cents,
-                CAST(SUM(CASE WHEN p.status = 'approved' THEN p.amount_cents ELSE 0 END) AS BIGINT) AS approved_cents
-         FROM pipeline_rollup p JOIN organizations o ON o.id = p.org_id
-         WHERE {condition}
-         GROUP BY p.org_id, o.name, p.currency
-         ORDER BY o.name, p.currency",
-        count("in_review"),
-        count("changes_requested"),
-        count("approved"),
-        count("rejected"),
-        count("withdrawn"),
+        "SELECT s.*, o.name AS org_name FROM (
+            SELECT p.org_id, p.currency, {per_status},
+                   {} AS requests, {} AS amount_cents,
+                   CAST(SUM({}) AS BIGINT) AS approved_cents
+            FROM pipeline_rollup p WHERE {condition}
+            GROUP BY p.org_id, p.currency
+         ) s JOIN organizations o ON o.id = s.org_id
+         WHERE s.requests > 0
+         ORDER BY o.name, s.currency",
+        sum_selected(filter, ""),
+        sum_selected(filter, "_cents"),
+        rolled_up(filter, Status::Approved, "_cents"),
     );
     let months = format!(
-        "SELECT p.month, p.status, CAST(SUM(p.requests) AS BIGINT) AS requests
-         FROM pipeline_rollup p WHERE {condition}
-         GROUP BY p.month, p.status ORDER BY p.month"
+        "SELECT p.month, {per_status} FROM pipeline_rollup p WHERE {condition} GROUP BY p.month ORDER BY p.month"
     );
     let cells =
         PipelineCell::find_by_statement(sea_orm::Statement::from_sql_and_values(backend, cells, values.clone()))
             .all(db)
             .await?;
-    let months = PipelineMonth::find_by_statement(sea_orm::Statement::from_sql_and_values(backend, months, values))
+    let months = Month::find_by_statement(sea_orm::Statement::from_sql_and_values(backend, months, values))
         .all(db)
-        .await?;
+        .await?
+        .into_iter()
+        .flat_map(|m| {
+            let counts = [m.in_review, m.changes_requested, m.approved, m.rejected, m.withdrawn];
+            ROLLED_UP.into_iter().zip(counts).filter(|(_, n)| *n > 0).map(move |(status, requests)| PipelineMonth {
+                month: m.month.clone(),
+                status: status.as_str().to_owned(),
+                requests,
+            })
+        })
+        .collect();
     Ok((cells, months))
 }
 
@@ -147,7 +178,7 @@ pub async fn pipeline_count(
     }
     let backend = db.get_database_backend();
     let (condition, values) = rollup_where(backend, scope, filter);
-    let sql = format!("SELECT CAST(SUM(p.requests) AS BIGINT) AS n FROM pipeline_rollup p WHERE {condition}");
+    let sql = format!("SELECT {} AS n FROM pipeline_rollup p WHERE {condition}", sum_selected(filter, ""));
     let total = Total::find_by_statement(sea_orm::Statement::from_sql_and_values(backend, sql, values)).one(db).await?;
     Ok(total.and_then(|t| t.n).map_or(0, |n| u64::try_from(n).unwrap_or(0)))
 }
@@ -168,19 +199,18 @@ pub struct PipelineRow {
     pub decided_at: Option<DateTime<Utc>>,
 }
 
-/// The next `limit` rows after request `after` (keyset pagination by id).
+/// Every request the pipeline's filters select, oldest first, as one query whose rows
+/// arrive as the caller reads them: the database keeps the cursor, so neither side
+/// holds the result.
 ///
 /// # Errors
-/// Database errors.
-pub async fn pipeline_batch(
-    db: &impl ConnectionTrait,
+/// Database errors (when the query starts, or per row).
+pub async fn pipeline_rows<'db>(
+    db: &'db DatabaseConnection,
     scope: Filter<'_>,
     filter: &PipelineFilter,
-    after: i64,
-    limit: u64,
-) -> Result<Vec<PipelineRow>, sea_orm::DbErr> {
+) -> Result<impl Stream<Item = Result<PipelineRow, sea_orm::DbErr>> + Send + use<'db>, sea_orm::DbErr> {
     filtered(scope, filter)
-        .filter(request::Column::Id.gt(after))
         .select_only()
         .column(request::Column::Id)
         .column(request::Column::CreatedAt)
@@ -195,9 +225,8 @@ pub async fn pipeline_batch(
         .column(request::Column::DecidedAt)
         .join(sea_orm::JoinType::InnerJoin, request::Relation::Org.def())
         .order_by_asc(request::Column::Id)
-        .limit(limit)
         .into_model::<PipelineRow>()
-        .all(db)
+        .stream(db)
         .await
 }
 

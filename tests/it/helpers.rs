@@ -107,13 +107,13 @@ pub async fn spawn_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     let mut settings = Settings { database_url: url.clone(), ..Settings::default() };
     tweak(&mut settings);
     let db = store::connect(&url).await.expect("connect");
-    let state = AppState {
-        db: db.clone(),
-        authz: Authz::builtin().expect("policy"),
-        chains: std::sync::Arc::new(partner_portal::domain::Chains::builtin().expect("chains")),
-        passwords: Passwords::new(2).expect("hasher"),
-        settings: Arc::new(settings),
-    };
+    let state = AppState::new(
+        db.clone(),
+        Authz::builtin().expect("policy"),
+        Arc::new(partner_portal::domain::Chains::builtin().expect("chains")),
+        Passwords::new(2).expect("hasher"),
+        settings,
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     let router = app(state.clone());

@@ -145,7 +145,11 @@ async fn bad_filters_are_refused_and_an_empty_result_is_a_header_only() {
 
 #[tokio::test]
 async fn a_download_larger_than_a_batch_streams_every_row_once_in_order() {
-    let app = spawn_with(|s| s.export_batch = 3).await;
+    let app = spawn_with(|s| {
+        s.export_batch = 3;
+        s.export_slots = 1;
+    })
+    .await;
     let admin = app.signed_in("admin").await;
     let (_, rows) = download(&admin, "").await;
     let expected = app.count("requests", "kind IN ('deal_registration', 'discount') AND status <> 'draft'").await;
@@ -155,6 +159,14 @@ async fn a_download_larger_than_a_batch_streams_every_row_once_in_order() {
     assert!(ids.windows(2).all(|w| w[0] < w[1]), "ascending and unique: {ids:?}");
     let filtered = download(&admin, "?status=approved").await.1;
     assert!(filtered.iter().all(|r| r[4] == "approved") && !filtered.is_empty());
+    // With one export slot, downloads at once take turns: each finishes, whole.
+    let (a, b) = tokio::join!(download(&admin, ""), download(&admin, ""));
+    assert_eq!((a.1, b.1), (rows.clone(), rows.clone()));
+    // A client that goes away after the first chunk leaves the slot free for the next.
+    let mut gone = admin.client.get(format!("{}/reports/pipeline.csv", admin.base)).send().await.expect("GET");
+    assert!(gone.chunk().await.expect("first chunk").is_some());
+    drop(gone);
+    assert_eq!(download(&admin, "").await.1, rows);
 }
 
 #[tokio::test]
@@ -469,9 +481,16 @@ async fn the_roll_up_the_database_keeps_matches_the_requests_after_every_kind_of
     assert_eq!(decided.status, StatusCode::SEE_OTHER);
     // And a bulk load.
     partner_portal::services::bench_seed::bench(&app.db, &app.state.passwords, 1_500).await.expect("seed");
-    sea_orm::ConnectionTrait::execute_unprepared(&app.db, "DELETE FROM requests WHERE id IN (SELECT id FROM requests WHERE kind = 'mdf' AND status = 'draft' ORDER BY id LIMIT 5)")
-        .await
-        .expect("delete a few");
+    // Raw changes too: submitted requests deleted, moved to another partner, re-priced.
+    for sql in [
+        "DELETE FROM requests WHERE id IN (SELECT id FROM requests WHERE kind = 'mdf' AND status = 'approved' ORDER BY id LIMIT 5)",
+        "UPDATE requests SET org_id = (SELECT MIN(id) FROM organizations WHERE kind = 'partner'), amount_cents = amount_cents + 1 \
+         WHERE id IN (SELECT id FROM requests WHERE kind = 'discount' AND status = 'in_review' ORDER BY id LIMIT 5)",
+        "DELETE FROM requests WHERE id IN (SELECT id FROM requests WHERE status = 'draft' ORDER BY id LIMIT 5)",
+    ] {
+        let done = sea_orm::ConnectionTrait::execute_unprepared(&app.db, sql).await.expect("raw change");
+        assert_eq!(done.rows_affected(), 5, "{sql}");
+    }
 
     let month = match app.db.get_database_backend() {
         sea_orm::DbBackend::Postgres => "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM')",
@@ -481,15 +500,102 @@ async fn the_roll_up_the_database_keeps_matches_the_requests_after_every_kind_of
         &app,
         &format!(
             "SELECT org_id, {month} AS month, kind, status, currency, CAST(COUNT(*) AS BIGINT) AS n, \
-             CAST(SUM(amount_cents) AS BIGINT) AS cents FROM requests GROUP BY org_id, {month}, kind, status, currency"
+             CAST(SUM(amount_cents) AS BIGINT) AS cents FROM requests WHERE status <> 'draft' \
+             GROUP BY org_id, {month}, kind, status, currency"
         ),
     )
     .await;
-    let from_rollup = groups(
-        &app,
-        "SELECT org_id, month, kind, status, currency, requests AS n, amount_cents AS cents FROM pipeline_rollup WHERE requests > 0",
-    )
-    .await;
+    // The roll-up's status columns, one row per status that has anything.
+    let per_status: Vec<String> = ["in_review", "changes_requested", "approved", "rejected", "withdrawn"]
+        .iter()
+        .map(|s| {
+            format!(
+                "SELECT org_id, month, kind, '{s}' AS status, currency, {s} AS n, {s}_cents AS cents \
+                 FROM pipeline_rollup WHERE {s} <> 0 OR {s}_cents <> 0"
+            )
+        })
+        .collect();
+    let from_rollup = groups(&app, &per_status.join(" UNION ALL ")).await;
     assert!(from_requests.len() > 100);
     assert_eq!(from_rollup, from_requests);
+}
+
+/// Cents from a CSV amount such as `48000.00`.
+fn cents(amount: &str) -> i64 {
+    let (whole, fraction) = amount.split_once('.').expect("two decimals");
+    whole.parse::<i64>().expect("whole") * 100 + fraction.parse::<i64>().expect("fraction")
+}
+
+#[tokio::test]
+async fn the_pipeline_page_totals_agree_with_the_download_under_every_filter() {
+    use std::collections::BTreeMap;
+    let app = spawn().await;
+    partner_portal::services::bench_seed::bench(&app.db, &app.state.passwords, 1_500).await.expect("seed");
+    let admin = app.signed_in("admin").await;
+    let distributor = app.scalar("SELECT id AS n FROM organizations WHERE name = 'Distributor 003'").await;
+    let queries = [
+        String::new(),
+        "?status=approved".to_owned(),
+        "?status=draft".to_owned(),
+        "?kind=discount&status=rejected".to_owned(),
+        format!("?org={distributor}"),
+        "?from=2026-02&to=2026-06".to_owned(),
+        format!("?kind=deal_registration&from=2025-11&to=2026-08&org={distributor}&status=in_review"),
+    ];
+    for query in queries {
+        let (_, rows) = download(&admin, &query).await;
+        // Per partner and currency: (requests, in review, sent back, approved, rejected,
+        // withdrawn, amount, approved amount); per month and status: requests.
+        let mut expected: BTreeMap<(String, String), [i64; 8]> = BTreeMap::new();
+        let mut months: BTreeMap<(String, String), i64> = BTreeMap::new();
+        for r in &rows {
+            let cell = expected.entry((r[2].clone(), r[8].clone())).or_default();
+            let amount = cents(&r[7]);
+            let column = ["in_review", "changes_requested", "approved", "rejected", "withdrawn"]
+                .iter()
+                .position(|s| *s == r[4])
+                .expect("a submitted status");
+            cell[0] += 1;
+            cell[1 + column] += 1;
+            cell[6] += amount;
+            if r[4] == "approved" {
+                cell[7] += amount;
+            }
+            *months.entry((r[1][..7].to_owned(), r[4].clone())).or_default() += 1;
+        }
+        let filter =
+            serde_urlencoded::from_str::<partner_portal::domain::report::PipelineQuery>(query.trim_start_matches('?'))
+                .expect("query")
+                .parse()
+                .expect("valid filters");
+        let (cells, by_month) = partner_portal::store::reports::pipeline_summary(
+            &app.db,
+            partner_portal::store::orgs::Filter::All,
+            &filter,
+        )
+        .await
+        .expect("summary");
+        let summary: BTreeMap<(String, String), [i64; 8]> = cells
+            .iter()
+            .map(|c| {
+                let counts = [c.in_review, c.changes_requested, c.approved, c.rejected, c.withdrawn];
+                let mut cell = [c.requests, 0, 0, 0, 0, 0, c.amount_cents, c.approved_cents];
+                cell[1..6].copy_from_slice(&counts);
+                ((c.org_name.clone(), c.currency.clone()), cell)
+            })
+            .collect();
+        let summary_months: BTreeMap<(String, String), i64> =
+            by_month.iter().map(|m| ((m.month.clone(), m.status.clone()), m.requests)).collect();
+        assert_eq!(summary, expected, "{query}");
+        assert_eq!(summary_months, months, "{query}");
+        let total =
+            partner_portal::store::reports::pipeline_count(&app.db, partner_portal::store::orgs::Filter::All, &filter)
+                .await
+                .expect("count");
+        assert_eq!(total, rows.len() as u64, "{query}");
+        if query.contains("draft") || query.contains("in_review") {
+            continue;
+        }
+        assert!(!rows.is_empty(), "{query} selects something");
+    }
 }
