@@ -13,6 +13,11 @@ use partner_portal::{
 };
 use tracing_subscriber::EnvFilter;
 
+/// jemalloc serves Rust and C allocations alike (see `Cargo.toml`).
+#[cfg(all(target_os = "linux", not(target_env = "musl")))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 #[derive(Parser)]
 #[command(name = "partner-portal", version, about = "A portal where a vendor and its partners work together")]
 struct Cli {
