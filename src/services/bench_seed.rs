@@ -298,6 +298,10 @@ pub async fn bench(db: &DatabaseConnection, passwords: &Passwords, requests: u64
         )
         .await?;
     }
+    // As after any bulk load: statistics for the planner (and, on PostgreSQL, the
+    // visibility map and hint bits, so the first reader does not pay for them).
+    db.execute_unprepared(if db.get_database_backend() == DbBackend::Postgres { "VACUUM ANALYZE" } else { "ANALYZE" })
+        .await?;
     Ok(Seeded { partners: partners.len(), users, requests, steps: steps_total })
 }
 
