@@ -546,16 +546,11 @@ pub fn csv_download(name: &str, header: &'static [&'static str], batch: u64, fet
     struct State {
         fetch: Fetch,
         after: i64,
-        header: Option<&'static [&'static str]>,
         done: bool,
         batch: u64,
     }
-    let state = State { fetch, after: 0, header: Some(header), done: false, batch };
+    let state = State { fetch, after: 0, done: false, batch };
     let stream = futures_util::stream::unfold(state, |mut state| async move {
-        if let Some(header) = state.header.take() {
-            let record: Vec<String> = header.iter().map(|h| (*h).to_owned()).collect();
-            return Some((csv_bytes(&[record]).map_err(std::io::Error::other), state));
-        }
         if state.done {
             return None;
         }
@@ -577,13 +572,20 @@ pub fn csv_download(name: &str, header: &'static [&'static str], batch: u64, fet
             }
         }
     });
-    csv_response(name, Body::from_stream(stream))
+    csv_attachment(name, header, stream)
 }
 
-/// A CSV attachment named after the report and today's date.
-fn csv_response(name: &str, body: Body) -> Response {
+/// A CSV attachment named after the report and today's date: the header row, then
+/// the chunks `rows` yields as the client reads them.
+fn csv_attachment(
+    name: &str,
+    header: &'static [&'static str],
+    rows: impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static,
+) -> Response {
+    let record: Vec<String> = header.iter().map(|h| (*h).to_owned()).collect();
+    let first = futures_util::stream::once(std::future::ready(csv_bytes(&[record]).map_err(std::io::Error::other)));
     let filename = format!("attachment; filename=\"{name}-{}.csv\"", Utc::now().format("%Y-%m-%d"));
-    let mut response = body.into_response();
+    let mut response = Body::from_stream(first.chain(rows)).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -676,10 +678,8 @@ pub async fn pipeline_csv(
             let _ = tx.send(Err(std::io::Error::other("export failed"))).await;
         }
     });
-    let header: Vec<String> = PIPELINE_HEADER.iter().map(|h| (*h).to_owned()).collect();
-    let first = futures_util::stream::once(async move { csv_bytes(&[header]).map_err(std::io::Error::other) });
-    let rest = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
-    Ok(csv_response("pipeline", Body::from_stream(first.chain(rest))))
+    let rows = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
+    Ok(csv_attachment("pipeline", PIPELINE_HEADER, rows))
 }
 
 /// The body of a pipeline download: rows to CSV chunks, until the rows end or the
