@@ -31,6 +31,8 @@ pub struct AppState {
     /// Slots for streamed downloads, each of which holds a pooled connection for as
     /// long as its client reads: a few at a time, the rest wait their turn.
     pub exports: Arc<tokio::sync::Semaphore>,
+    /// The organization tree, shared by the requests of this instance.
+    pub trees: Arc<store::orgs::TreeCache>,
 }
 
 impl AppState {
@@ -42,7 +44,8 @@ impl AppState {
         settings: Settings,
     ) -> Self {
         let exports = Arc::new(tokio::sync::Semaphore::new(settings.export_slots.max(1)));
-        AppState { db, authz, chains, passwords, settings: Arc::new(settings), exports }
+        let trees = Arc::new(store::orgs::TreeCache::default());
+        AppState { db, authz, chains, passwords, settings: Arc::new(settings), exports, trees }
     }
 
     pub fn lifetimes(&self) -> services::auth::Lifetimes {

@@ -7,6 +7,7 @@ mod helpers;
 mod m20261124_000001_foundation;
 mod m20261124_000002_requests;
 mod m20261124_000003_pipeline_rollup;
+mod m20261126_000004_org_closure;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000001_foundation::Migration),
             Box::new(m20261124_000002_requests::Migration),
             Box::new(m20261124_000003_pipeline_rollup::Migration),
+            Box::new(m20261126_000004_org_closure::Migration),
         ]
     }
 }

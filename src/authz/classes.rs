@@ -1,5 +1,10 @@
-//! The Rust values Polar sees. Only owned strings, integers, booleans and lists of
-//! them cross into Polar; lookups the policy needs are methods on these classes.
+//! The facts about a user ([`Actor`]) and the values Polar sees.
+//!
+//! Polar never sees an `Actor`: each check hands it a [`PolarUser`] projected onto the
+//! organizations the resource names, with user and organization ids renamed in order
+//! of appearance ([`Canon`]). That projection is the whole input of the policy, so it
+//! is also the key under which the answer is remembered (see `Authz::allowed`): two
+//! checks with the same key are the same question.
 
 use std::{
     collections::{HashMap, HashSet},
@@ -10,8 +15,58 @@ use oso::{Class, PolarClass};
 
 use crate::domain::{OrgKind, OrgTree, Role};
 
-/// The signed-in user as the policy sees it (Polar class `User`). Cheap to clone: the
-/// facts sit behind an `Arc`, because oso takes its arguments by value on every check.
+/// A set of the roles the policy names, as bits.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct RoleSet(u8);
+
+impl RoleSet {
+    /// Every role the policy knows, in bit order.
+    const NAMES: [&'static str; 7] =
+        ["viewer", "member", "admin", "staff", "channel_manager", "finance", "account_manager"];
+
+    fn bit(name: &str) -> u8 {
+        Self::NAMES.iter().position(|n| *n == name).map_or(0, |i| 1 << i)
+    }
+
+    /// A role and the roles it implies (an admin is also a member and a viewer; every
+    /// vendor role and the account manager read).
+    pub fn implied_by(role: &str) -> Self {
+        let names: &[&str] = match role {
+            "admin" => &["admin", "member", "viewer"],
+            "member" => &["member", "viewer"],
+            "viewer" => &["viewer"],
+            "staff" => &["staff", "viewer"],
+            "channel_manager" => &["channel_manager", "viewer"],
+            "finance" => &["finance", "viewer"],
+            "account_manager" => &["account_manager", "viewer"],
+            _ => &[],
+        };
+        Self(names.iter().fold(0, |bits, n| bits | Self::bit(n)))
+    }
+
+    pub fn contains(self, role: &str) -> bool {
+        let bit = Self::bit(role);
+        bit != 0 && self.0 & bit == bit
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    fn add(&mut self, other: RoleSet) {
+        self.0 |= other.0;
+    }
+
+    /// The names, in the policy's order.
+    pub fn names(self) -> Vec<&'static str> {
+        Self::NAMES.iter().enumerate().filter(|(i, _)| self.0 & (1 << i) != 0).map(|(_, n)| *n).collect()
+    }
+}
+
+/// What the portal knows about a signed-in user: their memberships and assignments,
+/// and the organization tree they are resolved against. Cheap to clone. Effective
+/// roles are resolved per organization when asked, by walking that organization's
+/// few ancestors, so the cost of a check never depends on the size of the tree.
 #[derive(Debug, Clone)]
 pub struct Actor(Arc<Facts>);
 
@@ -25,16 +80,11 @@ pub struct Facts {
     pub roles: HashMap<i64, Role>,
     /// Organizations this user is the assigned account manager of.
     pub managed: HashSet<i64>,
-    /// Effective roles per organization, after inheritance down the hierarchy, the
-    /// vendor-wide roles and the account-manager relation, with implied roles added
-    /// (an admin is also a member and a viewer). Only organizations with any.
-    effective: HashMap<i64, Vec<&'static str>>,
-    /// The same, from partner memberships alone.
-    partner: HashMap<i64, Vec<&'static str>>,
     /// Approvers who delegated their approvals to this user for today.
     pub delegators: Vec<Actor>,
-    /// The highest partner role held in any active organization, or `""`.
+    /// The highest partner role held in any active partner organization, or `""`.
     pub partner_role: &'static str,
+    tree: Arc<OrgTree>,
 }
 
 impl std::ops::Deref for Actor {
@@ -44,24 +94,9 @@ impl std::ops::Deref for Actor {
     }
 }
 
-/// A role and the roles it implies, as the policy names them.
-fn with_implied(role: &str) -> &'static [&'static str] {
-    match role {
-        "admin" => &["admin", "member", "viewer"],
-        "member" => &["member", "viewer"],
-        "viewer" => &["viewer"],
-        "staff" => &["staff", "viewer"],
-        "channel_manager" => &["channel_manager", "viewer"],
-        "finance" => &["finance", "viewer"],
-        "account_manager" => &["account_manager", "viewer"],
-        _ => &[],
-    }
-}
-
 impl Actor {
-    /// Resolves the user's facts once: memberships, assignments and, through the
-    /// hierarchy, the effective roles in every organization, so that a policy check
-    /// is a lookup and never a walk. The policy table proves the answers unchanged.
+    /// The facts of a user against a tree the caller owns (tests, one-off tools); the
+    /// tree is copied. Pages use [`Actor::with_tree`] with the shared tree.
     pub fn new(
         id: i64,
         active: bool,
@@ -69,64 +104,38 @@ impl Actor {
         managed: impl IntoIterator<Item = i64>,
         tree: &OrgTree,
     ) -> Self {
+        Self::with_tree(id, active, memberships, managed, Arc::new(tree.clone()))
+    }
+
+    pub fn with_tree(
+        id: i64,
+        active: bool,
+        memberships: impl IntoIterator<Item = (i64, Role)>,
+        managed: impl IntoIterator<Item = i64>,
+        tree: Arc<OrgTree>,
+    ) -> Self {
         let roles: HashMap<i64, Role> = memberships.into_iter().collect();
         let managed: HashSet<i64> = managed.into_iter().collect();
         let vendor_role =
             tree.vendor_id().and_then(|vendor| roles.get(&vendor)).map_or_else(String::new, |r| r.as_str().to_owned());
-        let mut effective: HashMap<i64, Vec<&'static str>> = HashMap::new();
-        let mut partner: HashMap<i64, Vec<&'static str>> = HashMap::new();
-        let add = |held: &mut Vec<&'static str>, role: &str| {
-            for r in with_implied(role) {
-                if !held.contains(r) {
-                    held.push(r);
-                }
-            }
+        // A partner role holds in its organization (and below) only while that
+        // organization is active; the highest such role anywhere.
+        let partner_role = if active {
+            ["admin", "member", "viewer"]
+                .into_iter()
+                .find(|wanted| {
+                    roles.iter().any(|(org, role)| {
+                        role.as_str() == *wanted
+                            && tree.get(*org).is_some_and(|n| {
+                                n.kind == OrgKind::Partner && n.status == crate::domain::OrgStatus::Active
+                            })
+                    })
+                })
+                .unwrap_or("")
+        } else {
+            ""
         };
-        if active {
-            for org in tree.ids() {
-                let mut held: Vec<&'static str> = Vec::new();
-                // A membership role holds in its org and every org beneath it; roles do
-                // not flow through a suspended org.
-                for holder in tree.active_lineage(org) {
-                    if let Some(role) = roles.get(&holder) {
-                        add(&mut held, role.as_str());
-                    }
-                }
-                let is_partner = tree.get(org).is_some_and(|n| n.kind == OrgKind::Partner);
-                if is_partner && !held.is_empty() {
-                    partner.insert(org, held.clone());
-                }
-                // The vendor's admins administer every organization; finance reads all.
-                match vendor_role.as_str() {
-                    "admin" => add(&mut held, "admin"),
-                    "finance" => add(&mut held, "viewer"),
-                    // An assigned channel manager is the account manager of the org and
-                    // everything beneath it, suspended or not.
-                    "channel_manager" if tree.lineage(org).iter().any(|holder| managed.contains(holder)) => {
-                        add(&mut held, "account_manager");
-                    }
-                    _ => {}
-                }
-                if !held.is_empty() {
-                    effective.insert(org, held);
-                }
-            }
-        }
-        let partner_role = ["admin", "member", "viewer"]
-            .into_iter()
-            .find(|r| partner.values().any(|held| held.contains(r)))
-            .unwrap_or("");
-        Self(Arc::new(Facts {
-            id,
-            active,
-            vendor_role,
-            roles,
-            managed,
-            effective,
-            partner,
-            delegators: Vec::new(),
-            partner_role,
-        }))
+        Self(Arc::new(Facts { id, active, vendor_role, roles, managed, delegators: Vec::new(), partner_role, tree }))
     }
 
     /// The same user, able to act for these approvers (their delegations cover today).
@@ -134,42 +143,170 @@ impl Actor {
         Actor(Arc::new(Facts { delegators, ..(*self.0).clone() }))
     }
 
-    /// The effective roles in `org` (empty for an inactive user).
-    pub fn roles_on(&self, org: i64) -> &[&'static str] {
-        self.effective.get(&org).map_or(&[], Vec::as_slice)
+    /// The tree this user's roles are resolved against.
+    pub fn tree(&self) -> &Arc<OrgTree> {
+        &self.tree
+    }
+
+    /// The roles from memberships in `org` and the organizations above it, through
+    /// active organizations only.
+    fn membership_roles(&self, org: i64) -> RoleSet {
+        let mut held = RoleSet::default();
+        for holder in self.tree.active_ancestors(org) {
+            if let Some(role) = self.roles.get(&holder) {
+                held.add(RoleSet::implied_by(role.as_str()));
+            }
+        }
+        held
+    }
+
+    /// The effective roles in `org` (none for an inactive user or an unknown org):
+    /// - a membership role holds in its org and every org beneath it, never above,
+    ///   and not through a suspended org;
+    /// - the vendor's admins are admins everywhere, finance is a viewer everywhere;
+    /// - an assigned channel manager is the account manager of the org and of every
+    ///   org beneath it, suspended or not.
+    pub fn roles_on(&self, org: i64) -> RoleSet {
+        if !self.active || self.tree.get(org).is_none() {
+            return RoleSet::default();
+        }
+        let mut held = self.membership_roles(org);
+        match self.vendor_role.as_str() {
+            "admin" => held.add(RoleSet::implied_by("admin")),
+            "finance" => held.add(RoleSet::implied_by("viewer")),
+            "channel_manager" if self.tree.ancestors(org).any(|holder| self.managed.contains(&holder)) => {
+                held.add(RoleSet::implied_by("account_manager"));
+            }
+            _ => {}
+        }
+        held
     }
 
     /// The roles in `org` that come from partner memberships alone.
-    pub fn partner_roles_on(&self, org: i64) -> &[&'static str] {
-        self.partner.get(&org).map_or(&[], Vec::as_slice)
+    pub fn partner_roles_on(&self, org: i64) -> RoleSet {
+        match self.tree.get(org) {
+            Some(node) if self.active && node.kind == OrgKind::Partner => self.membership_roles(org),
+            _ => RoleSet::default(),
+        }
     }
 
-    pub(super) fn polar_class() -> Class {
-        Class::builder::<Actor>()
+    /// This user as Polar sees them, for a check about the organizations `canon`
+    /// names; their delegators likewise.
+    pub(super) fn project(&self, canon: &Canon) -> PolarUser {
+        PolarUser {
+            id: canon.find_user(self.id),
+            active: self.active,
+            vendor_role: self.vendor_role.clone(),
+            partner_role: self.partner_role,
+            roles: canon
+                .orgs
+                .iter()
+                .enumerate()
+                .map(|(i, org)| (i as i64 + 1, self.roles_on(*org), self.partner_roles_on(*org)))
+                .filter(|(_, all, partner)| !all.is_empty() || !partner.is_empty())
+                .collect(),
+            delegators: self.delegators.iter().map(|d| d.project(canon)).collect(),
+        }
+    }
+}
+
+/// Renames user and organization ids to 1, 2, 3… in order of first appearance. The
+/// policy only compares ids with each other, so a renamed question has the same
+/// answer, and questions that differ only in ids share one answer in the memo.
+#[derive(Debug, Default)]
+pub struct Canon {
+    users: Vec<i64>,
+    /// Original organization ids; canonical id = position + 1.
+    pub(super) orgs: Vec<i64>,
+}
+
+impl Canon {
+    pub fn user(&mut self, id: i64) -> i64 {
+        Self::name(&mut self.users, id)
+    }
+
+    pub fn org(&mut self, id: i64) -> i64 {
+        Self::name(&mut self.orgs, id)
+    }
+
+    fn find_user(&self, id: i64) -> i64 {
+        self.users.iter().position(|u| *u == id).map_or(0, |i| i as i64 + 1)
+    }
+
+    fn name(seen: &mut Vec<i64>, id: i64) -> i64 {
+        match seen.iter().position(|s| *s == id) {
+            Some(i) => i as i64 + 1,
+            None => {
+                seen.push(id);
+                seen.len() as i64
+            }
+        }
+    }
+}
+
+/// The user as the policy sees them (Polar class `User`): the facts the policy may
+/// read, limited to the organizations of one check.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PolarUser {
+    pub id: i64,
+    pub active: bool,
+    pub vendor_role: String,
+    pub partner_role: &'static str,
+    /// (organization, effective roles, roles from partner memberships).
+    pub roles: Vec<(i64, RoleSet, RoleSet)>,
+    pub delegators: Vec<PolarUser>,
+}
+
+impl PolarUser {
+    /// Everything about the actor, unrenamed: roles in every organization of the
+    /// tree. What the engine would be given without the memo.
+    pub fn everything(actor: &Actor) -> Self {
+        let mut orgs: Vec<i64> = actor.tree.ids().collect();
+        orgs.sort_unstable();
+        PolarUser {
+            id: actor.id,
+            active: actor.active,
+            vendor_role: actor.vendor_role.clone(),
+            partner_role: actor.partner_role,
+            roles: orgs
+                .into_iter()
+                .map(|org| (org, actor.roles_on(org), actor.partner_roles_on(org)))
+                .filter(|(_, all, partner)| !all.is_empty() || !partner.is_empty())
+                .collect(),
+            delegators: actor.delegators.iter().map(Self::everything).collect(),
+        }
+    }
+
+    fn lookup(&self, org: i64, partner: bool) -> Vec<String> {
+        self.roles
+            .iter()
+            .find(|(o, ..)| *o == org)
+            .map(|(_, all, only_partner)| if partner { *only_partner } else { *all })
+            .unwrap_or_default()
+            .names()
+            .into_iter()
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+impl PolarClass for PolarUser {
+    fn get_polar_class() -> Class {
+        Class::builder::<PolarUser>()
             .name("User")
-            .add_attribute_getter("id", |a: &Actor| a.id)
-            .add_attribute_getter("active", |a: &Actor| a.active)
-            .add_attribute_getter("vendor_role", |a: &Actor| a.vendor_role.clone())
-            .add_attribute_getter("delegators", |a: &Actor| a.delegators.clone())
-            .add_attribute_getter("partner_role", |a: &Actor| a.partner_role.to_owned())
-            .add_method("roles_on", |a: &Actor, org: i64| {
-                a.roles_on(org).iter().map(|r| (*r).to_owned()).collect::<Vec<String>>()
-            })
-            .add_method("partner_roles_on", |a: &Actor, org: i64| {
-                a.partner_roles_on(org).iter().map(|r| (*r).to_owned()).collect::<Vec<String>>()
-            })
+            .add_attribute_getter("id", |u: &PolarUser| u.id)
+            .add_attribute_getter("active", |u: &PolarUser| u.active)
+            .add_attribute_getter("vendor_role", |u: &PolarUser| u.vendor_role.clone())
+            .add_attribute_getter("delegators", |u: &PolarUser| u.delegators.clone())
+            .add_attribute_getter("partner_role", |u: &PolarUser| u.partner_role.to_owned())
+            .add_method("roles_on", |u: &PolarUser, org: i64| u.lookup(org, false))
+            .add_method("partner_roles_on", |u: &PolarUser, org: i64| u.lookup(org, true))
             .build()
     }
 }
 
-impl PolarClass for Actor {
-    fn get_polar_class() -> Class {
-        Self::polar_class()
-    }
-}
-
 /// An organization as the policy sees it.
-#[derive(Debug, Clone, PolarClass)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PolarClass)]
 pub struct Organization {
     #[polar(attribute)]
     pub id: i64,
@@ -183,10 +320,14 @@ impl Organization {
         let node = tree.get(id)?;
         Some(Self { id, is_vendor: node.kind == OrgKind::Vendor })
     }
+
+    fn canonical(&self, canon: &mut Canon) -> Self {
+        Self { id: canon.org(self.id), is_vendor: self.is_vendor }
+    }
 }
 
 /// Another user's account, as a target of actions such as disabling it.
-#[derive(Debug, Clone, PolarClass)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PolarClass)]
 pub struct Account {
     #[polar(attribute)]
     pub id: i64,
@@ -197,7 +338,7 @@ pub struct Account {
 
 /// A proposed change to someone's role in an organization: adding a member
 /// (`current` empty), changing a role, or removing a member (`role` empty).
-#[derive(Debug, Clone, PolarClass)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PolarClass)]
 pub struct RoleChange {
     #[polar(attribute)]
     pub org: Organization,
@@ -211,9 +352,11 @@ pub struct RoleChange {
 
 /// A request as the policy sees it: its organization, requester and status, and who
 /// decides its current step (`""` when none is current).
-#[derive(Debug, Clone, PolarClass)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PolarClass)]
 #[polar(class_name = "Request")]
 pub struct Request {
+    /// Not read by the policy (the memo's key leaves it out; its property test would
+    /// catch a policy that starts to read it).
     #[polar(attribute)]
     pub id: i64,
     #[polar(attribute)]
@@ -231,8 +374,133 @@ pub struct Request {
 }
 
 /// A report, as a target of viewing and exporting.
-#[derive(Debug, Clone, PolarClass)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PolarClass)]
 pub struct Report {
     #[polar(attribute)]
     pub name: String,
+}
+
+/// Anything the policy is asked about, in the memo's key.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Target {
+    Org(Organization),
+    Account(Account),
+    Change(RoleChange),
+    Request(Request),
+    Report(Report),
+}
+
+/// A resource the policy decides on.
+pub trait Resource {
+    /// The resource as it is.
+    fn target(&self) -> Target;
+    /// The resource with its ids renamed by `canon` (which learns them).
+    fn canonical(&self, canon: &mut Canon) -> Target;
+}
+
+impl Resource for Target {
+    fn target(&self) -> Target {
+        self.clone()
+    }
+    fn canonical(&self, canon: &mut Canon) -> Target {
+        match self {
+            Target::Org(r) => r.canonical_target(canon),
+            Target::Account(r) => r.canonical(canon),
+            Target::Change(r) => r.canonical(canon),
+            Target::Request(r) => r.canonical(canon),
+            Target::Report(r) => r.canonical(canon),
+        }
+    }
+}
+
+impl Organization {
+    fn canonical_target(&self, canon: &mut Canon) -> Target {
+        Target::Org(Organization::canonical(self, canon))
+    }
+}
+
+impl Resource for Organization {
+    fn target(&self) -> Target {
+        Target::Org(self.clone())
+    }
+    fn canonical(&self, canon: &mut Canon) -> Target {
+        Target::Org(Organization::canonical(self, canon))
+    }
+}
+
+impl Resource for Account {
+    fn target(&self) -> Target {
+        Target::Account(self.clone())
+    }
+    fn canonical(&self, canon: &mut Canon) -> Target {
+        Target::Account(Account {
+            id: canon.user(self.id),
+            orgs: self.orgs.iter().map(|o| o.canonical(canon)).collect(),
+        })
+    }
+}
+
+impl Resource for RoleChange {
+    fn target(&self) -> Target {
+        Target::Change(self.clone())
+    }
+    fn canonical(&self, canon: &mut Canon) -> Target {
+        Target::Change(RoleChange {
+            org: self.org.canonical(canon),
+            user_id: canon.user(self.user_id),
+            role: self.role.clone(),
+            current: self.current.clone(),
+        })
+    }
+}
+
+impl Resource for Request {
+    fn target(&self) -> Target {
+        Target::Request(self.clone())
+    }
+    fn canonical(&self, canon: &mut Canon) -> Target {
+        Target::Request(Request {
+            id: 0,
+            org: self.org.canonical(canon),
+            requester_id: canon.user(self.requester_id),
+            status: self.status.clone(),
+            step_decider: self.step_decider.clone(),
+            other_deciders: self.other_deciders.iter().map(|d| canon.user(*d)).collect(),
+        })
+    }
+}
+
+impl Resource for Report {
+    fn target(&self) -> Target {
+        Target::Report(self.clone())
+    }
+    fn canonical(&self, _canon: &mut Canon) -> Target {
+        Target::Report(self.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn role_sets_hold_implied_roles() {
+        let admin = RoleSet::implied_by("admin");
+        assert!(admin.contains("admin") && admin.contains("member") && admin.contains("viewer"));
+        assert!(!admin.contains("finance"));
+        assert!(!admin.contains("nonsense"));
+        assert_eq!(RoleSet::implied_by("account_manager").names(), vec!["viewer", "account_manager"]);
+        assert!(RoleSet::implied_by("nonsense").is_empty());
+    }
+
+    #[test]
+    fn canonical_names_follow_first_appearance() {
+        let mut canon = Canon::default();
+        assert_eq!(canon.user(42), 1);
+        assert_eq!(canon.user(7), 2);
+        assert_eq!(canon.user(42), 1);
+        assert_eq!(canon.org(9), 1);
+        assert_eq!(canon.find_user(7), 2);
+        assert_eq!(canon.find_user(8), 0);
+    }
 }

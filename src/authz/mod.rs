@@ -16,8 +16,10 @@ use std::{
     },
 };
 
-pub use classes::{Account, Actor, Organization, Report, Request, RoleChange};
-use oso::{Oso, PolarClass, ToPolar};
+pub use classes::{
+    Account, Actor, Canon, Organization, PolarUser, Report, Request, Resource, RoleChange, RoleSet, Target,
+};
+use oso::{Oso, PolarClass};
 pub use scope::Scope;
 
 /// The built-in policy, carried by the binary so it runs from any directory.
@@ -25,7 +27,7 @@ pub const BUILTIN_POLICY: &str = include_str!("../../policies/portal.polar");
 
 /// Everything the policy may be asked; a misspelled action cannot reach oso, where it
 /// would silently answer no.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Action {
     Read,
     ManageMembers,
@@ -96,11 +98,21 @@ impl From<oso::OsoError> for PolicyError {
     }
 }
 
-/// The loaded policy. Cheap to clone and safe to share between tasks.
+/// How many answers the memo keeps; each is a small key, and a page asks a few
+/// distinct questions, so this holds every user's working set many times over.
+const MEMO_CAPACITY: usize = 200_000;
+
+type MemoKey = (Action, PolarUser, Target);
+
+/// The loaded policy and the answers it gave. Cheap to clone and safe to share
+/// between tasks. The memo belongs to the loaded policy: loading a policy builds a
+/// new `Authz`, with an empty memo.
 #[derive(Clone)]
 pub struct Authz {
     oso: Oso,
+    memo: Arc<quick_cache::sync::Cache<MemoKey, bool>>,
     checks: Arc<AtomicU64>,
+    evaluations: Arc<AtomicU64>,
 }
 
 impl Authz {
@@ -146,20 +158,62 @@ impl Authz {
     }
 
     fn from_oso(oso: Oso) -> Self {
-        Self { oso, checks: Arc::new(AtomicU64::new(0)) }
+        Self {
+            oso,
+            memo: Arc::new(quick_cache::sync::Cache::new(MEMO_CAPACITY)),
+            checks: Arc::new(AtomicU64::new(0)),
+            evaluations: Arc::new(AtomicU64::new(0)),
+        }
     }
 
-    /// Asks the policy. An engine error counts as a denial and is logged.
-    pub fn allowed<R>(&self, actor: &Actor, action: Action, resource: &R) -> bool
-    where
-        R: ToPolar + Clone + Send + Sync + 'static,
-    {
+    /// Asks the policy, or the memo of its earlier answers. The question is the
+    /// actor projected onto the resource's organizations, with ids renamed in order
+    /// of appearance: exactly what Polar is given, so an answer can only be reused
+    /// for the same question. An engine error counts as a denial, is logged, and is
+    /// not remembered.
+    pub fn allowed<R: Resource + ?Sized>(&self, actor: &Actor, action: Action, resource: &R) -> bool {
         self.checks.fetch_add(1, Ordering::Relaxed);
-        match self.oso.is_allowed(actor.clone(), action.as_str(), resource.clone()) {
-            Ok(answer) => answer,
+        let mut canon = Canon::default();
+        canon.user(actor.id);
+        for delegator in &actor.delegators {
+            canon.user(delegator.id);
+        }
+        let target = resource.canonical(&mut canon);
+        let key = (action, actor.project(&canon), target);
+        if let Some(answer) = self.memo.get(&key) {
+            return answer;
+        }
+        let answer = self.evaluate(&key.1, action, &key.2);
+        if let Some(answer) = answer {
+            self.memo.insert(key, answer);
+        }
+        answer.unwrap_or(false)
+    }
+
+    /// Asks the engine directly with everything known about the actor (their roles
+    /// in every organization of the tree) and the resource as it is: no projection,
+    /// no renaming, no memo. What [`Authz::allowed`] must always agree with.
+    pub fn allowed_uncached<R: Resource + ?Sized>(&self, actor: &Actor, action: Action, resource: &R) -> bool {
+        let everything = PolarUser::everything(actor);
+        self.evaluate(&everything, action, &resource.target()).unwrap_or(false)
+    }
+
+    fn evaluate(&self, user: &PolarUser, action: Action, target: &Target) -> Option<bool> {
+        self.evaluations.fetch_add(1, Ordering::Relaxed);
+        let user = user.clone();
+        let action_name = action.as_str();
+        let answer = match target.clone() {
+            Target::Org(r) => self.oso.is_allowed(user, action_name, r),
+            Target::Account(r) => self.oso.is_allowed(user, action_name, r),
+            Target::Change(r) => self.oso.is_allowed(user, action_name, r),
+            Target::Request(r) => self.oso.is_allowed(user, action_name, r),
+            Target::Report(r) => self.oso.is_allowed(user, action_name, r),
+        };
+        match answer {
+            Ok(answer) => Some(answer),
             Err(err) => {
-                tracing::error!(%err, action = action.as_str(), "policy evaluation failed; denying");
-                false
+                tracing::error!(%err, action = action_name, "policy evaluation failed; denying");
+                None
             }
         }
     }
@@ -168,11 +222,16 @@ impl Authz {
     pub fn checks_made(&self) -> u64 {
         self.checks.load(Ordering::Relaxed)
     }
+
+    /// How many of those the engine evaluated (the rest came from the memo).
+    pub fn evaluations_made(&self) -> u64 {
+        self.evaluations.load(Ordering::Relaxed)
+    }
 }
 
 fn registered() -> Result<Oso, PolicyError> {
     let mut oso = Oso::new();
-    oso.register_class(Actor::polar_class())?;
+    oso.register_class(PolarUser::get_polar_class())?;
     oso.register_class(Organization::get_polar_class())?;
     oso.register_class(Account::get_polar_class())?;
     oso.register_class(RoleChange::get_polar_class())?;

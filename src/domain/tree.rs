@@ -18,6 +18,7 @@ pub struct OrgNode {
 pub struct OrgTree {
     nodes: HashMap<i64, OrgNode>,
     children: HashMap<i64, Vec<i64>>,
+    vendor: Option<i64>,
 }
 
 impl OrgTree {
@@ -32,6 +33,7 @@ impl OrgTree {
         for kids in tree.children.values_mut() {
             kids.sort_unstable();
         }
+        tree.vendor = tree.nodes.values().filter(|n| n.kind == OrgKind::Vendor).map(|n| n.id).min();
         tree
     }
 
@@ -65,18 +67,42 @@ impl OrgTree {
     /// The part of [`OrgTree::lineage`] through which partner roles flow: up to, and
     /// not including, the first suspended organization.
     pub fn active_lineage(&self, id: i64) -> Vec<i64> {
-        self.lineage(id)
-            .into_iter()
-            .take_while(|id| self.nodes.get(id).is_some_and(|n| n.status == OrgStatus::Active))
-            .collect()
+        self.active_ancestors(id).collect()
+    }
+
+    /// [`OrgTree::lineage`] without allocating: the organization, then its ancestors,
+    /// nearest first. A corrupt cycle ends after as many steps as there are nodes.
+    pub fn ancestors(&self, id: i64) -> impl Iterator<Item = i64> + '_ {
+        let mut cursor = self.nodes.get(&id);
+        let mut left = self.nodes.len();
+        std::iter::from_fn(move || {
+            let node = cursor.filter(|_| left > 0)?;
+            left -= 1;
+            cursor = node.parent_id.and_then(|p| self.nodes.get(&p));
+            Some(node.id)
+        })
+    }
+
+    /// [`OrgTree::active_lineage`] without allocating.
+    pub fn active_ancestors(&self, id: i64) -> impl Iterator<Item = i64> + '_ {
+        self.ancestors(id).take_while(|id| self.nodes.get(id).is_some_and(|n| n.status == OrgStatus::Active))
+    }
+
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
     }
 
     /// The organization and everything beneath it.
     pub fn subtree(&self, id: i64) -> Vec<i64> {
         let mut out = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         let mut stack = vec![id];
         while let Some(next) = stack.pop() {
-            if out.contains(&next) || !self.nodes.contains_key(&next) {
+            if !self.nodes.contains_key(&next) || !seen.insert(next) {
                 continue;
             }
             out.push(next);
@@ -86,7 +112,7 @@ impl OrgTree {
     }
 
     pub fn vendor_id(&self) -> Option<i64> {
-        self.nodes.values().find(|n| n.kind == OrgKind::Vendor).map(|n| n.id)
+        self.vendor
     }
 }
 

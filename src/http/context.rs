@@ -8,11 +8,14 @@ use axum::{
 
 use crate::{
     AppState,
-    authz::{Action, Actor, Scope},
+    authz::{Action, Actor, Resource, Scope},
     domain::{OrgTree, User, UserStatus},
     error::AppError,
     services::{self, Who},
-    store::{self, sessions::SessionRow},
+    store::{
+        self,
+        sessions::{SessionRow, UserFacts},
+    },
 };
 
 /// Put into the request by the guard middleware.
@@ -20,6 +23,8 @@ use crate::{
 pub struct RequestInfo {
     pub client: String,
     pub session: Option<SessionRow>,
+    /// The session's user, read with the session.
+    pub facts: Option<UserFacts>,
     /// The signed-out visitor's CSRF token (login form), if the cookie is set.
     pub anonymous_csrf: Option<String>,
 }
@@ -29,7 +34,6 @@ pub struct RequestInfo {
 pub struct Ctx {
     pub user: User,
     pub actor: Actor,
-    pub tree: OrgTree,
     pub session_id: String,
     pub csrf: String,
     pub client: String,
@@ -51,19 +55,14 @@ where
             .ok_or_else(|| AppError::Internal("guard middleware missing".into()))?;
         let next = parts.uri.path_and_query().map_or("/", |pq| pq.as_str()).to_owned();
         let sign_in = || AppError::SignIn { next: next.clone() };
-        let session = info.session.ok_or_else(sign_in)?;
-        let user = match store::users::find(&st.db, session.user_id).await? {
-            Some(user) if user.status == UserStatus::Active => user,
-            _ => {
-                store::sessions::delete(&st.db, &session.id).await?;
-                return Err(sign_in());
-            }
-        };
-        let tree = store::orgs::hierarchy(&st.db).await?;
-        let memberships = store::users::memberships(&st.db, user.id).await?;
-        let managed = store::users::managed_orgs(&st.db, user.id).await?;
-        let actor = Actor::new(user.id, true, memberships, managed, &tree);
-        Ok(Ctx { user, actor, tree, session_id: session.id, csrf: session.csrf_token, client: info.client })
+        let (Some(session), Some(facts)) = (info.session, info.facts) else { return Err(sign_in()) };
+        if facts.user.status != UserStatus::Active {
+            store::sessions::delete(&st.db, &session.id).await?;
+            return Err(sign_in());
+        }
+        let tree = st.trees.at_least(&st.db, facts.tree_version).await?;
+        let actor = Actor::with_tree(facts.user.id, true, facts.memberships, facts.managed, tree);
+        Ok(Ctx { user: facts.user, actor, session_id: session.id, csrf: session.csrf_token, client: info.client })
     }
 }
 
@@ -77,9 +76,33 @@ impl Ctx {
         Who { user_id: self.user.id, client: &self.client }
     }
 
+    /// The partner organizations where this user may raise requests: those of their
+    /// partner memberships and beneath (never the whole tree).
+    pub fn creatable_orgs(&self, st: &AppState) -> Vec<i64> {
+        let tree = self.tree();
+        let mut out: Vec<i64> = self
+            .actor
+            .roles
+            .keys()
+            .flat_map(|org| tree.subtree(*org))
+            .filter(|org| {
+                crate::authz::Organization::from_tree(tree, *org)
+                    .is_some_and(|o| self.can(st, Action::CreateRequest, &o))
+            })
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// The organization tree the user's roles are resolved against.
+    pub fn tree(&self) -> &OrgTree {
+        self.actor.tree()
+    }
+
     /// The organizations this user may read, for SQL filters.
     pub fn scope(&self) -> Scope {
-        Scope::readable(&self.actor, &self.tree)
+        Scope::of(&self.actor)
     }
 
     /// Asks the policy; a refusal is audited and answers 404 for a read (the thing's
@@ -95,7 +118,7 @@ impl Ctx {
         target: (&str, Option<i64>),
     ) -> Result<(), AppError>
     where
-        R: oso::ToPolar + Clone + Send + Sync + 'static,
+        R: Resource,
     {
         if st.authz.allowed(&self.actor, action, resource) {
             return Ok(());
@@ -120,13 +143,14 @@ impl Ctx {
     pub async fn with_delegations(mut self, st: &AppState) -> Result<Self, AppError> {
         let today = chrono::Utc::now().date_naive();
         let ids = store::notifications::delegators_of(&st.db, self.user.id, today).await?;
-        let mut delegators = Vec::new();
-        for id in ids {
-            let Some(user) = store::users::find(&st.db, id).await? else { continue };
-            let memberships = store::users::memberships(&st.db, id).await?;
-            let managed = store::users::managed_orgs(&st.db, id).await?;
-            delegators.push(Actor::new(id, user.status == UserStatus::Active, memberships, managed, &self.tree));
-        }
+        let delegators: Vec<Actor> = store::sessions::facts_of(&st.db, &ids)
+            .await?
+            .into_iter()
+            .map(|f| {
+                let active = f.user.status == UserStatus::Active;
+                Actor::with_tree(f.user.id, active, f.memberships, f.managed, self.actor.tree().clone())
+            })
+            .collect();
         if !delegators.is_empty() {
             self.actor = self.actor.with_delegators(delegators);
         }
@@ -135,16 +159,18 @@ impl Ctx {
 
     pub fn can<R>(&self, st: &AppState, action: Action, resource: &R) -> bool
     where
-        R: oso::ToPolar + Clone + Send + Sync + 'static,
+        R: Resource,
     {
         st.authz.allowed(&self.actor, action, resource)
     }
 }
 
 /// The SQL filter that applies an authorization scope to a list query.
-pub fn sql_filter(scope: &Scope) -> store::orgs::Filter<'_> {
+pub fn sql_filter(scope: &Scope) -> store::orgs::Filter {
     match scope {
         Scope::All => store::orgs::Filter::All,
-        Scope::Orgs(ids) => store::orgs::Filter::Ids(ids),
+        Scope::Grants { user_id, memberships, assignments, .. } => {
+            store::orgs::Filter::Grants { user_id: *user_id, memberships: *memberships, assignments: *assignments }
+        }
     }
 }

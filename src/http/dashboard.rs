@@ -3,16 +3,24 @@
 use axum::extract::State;
 use maud::Markup;
 
-use super::{Ctx, context::sql_filter};
+use super::Ctx;
 use crate::{AppState, error::AppError, store, views};
 
 pub async fn show(State(st): State<AppState>, ctx: Ctx) -> Result<Markup, AppError> {
+    // Names of the user's own organizations only: the page never lists the tree.
     let scope = ctx.scope();
-    let visible = store::orgs::list(&st.db, sql_filter(&scope)).await?;
-    let mine: Vec<_> =
-        visible.iter().filter_map(|l| ctx.actor.roles.get(&l.org.id).map(|role| (l.org.clone(), *role))).collect();
-    let managed: Vec<_> =
-        visible.iter().filter(|l| ctx.actor.managed.contains(&l.org.id)).map(|l| l.org.clone()).collect();
+    let member_of: Vec<i64> = ctx.actor.roles.keys().copied().filter(|id| scope.contains(*id)).collect();
+    let named = store::orgs::names(&st.db, &member_of).await?;
+    let mine: Vec<_> = named
+        .iter()
+        .filter_map(|(id, name)| ctx.actor.roles.get(id).map(|role| ((*id, name.clone()), *role)))
+        .collect();
+    let managed_ids: Vec<i64> = ctx.actor.managed.iter().copied().filter(|id| scope.contains(*id)).collect();
+    let managed = store::orgs::names(&st.db, &managed_ids).await?;
+    let visible = match &scope {
+        crate::authz::Scope::All => ctx.tree().len(),
+        crate::authz::Scope::Grants { .. } => scope.reachable().len(),
+    };
     let open = store::requests::open_of_requester(&st.db, ctx.user.id, 10).await?;
     let decided = store::requests::recently_decided_of_requester(&st.db, ctx.user.id, 5).await?;
     // Only the vendor's people decide steps (delegates are vendor users too).
@@ -29,7 +37,7 @@ pub async fn show(State(st): State<AppState>, ctx: Ctx) -> Result<Markup, AppErr
         &views::dashboard::Work {
             memberships: &mine,
             managed: &managed,
-            visible: visible.len(),
+            visible,
             open: &open,
             decided: &decided,
             pending: &pending,

@@ -221,7 +221,7 @@ pub async fn disable_user(
         .await?;
         return Err(AppError::NotFound);
     }
-    let account = Account { id, orgs: orgs.iter().filter_map(|o| Organization::from_tree(&ctx.tree, *o)).collect() };
+    let account = Account { id, orgs: orgs.iter().filter_map(|o| Organization::from_tree(ctx.tree(), *o)).collect() };
     ctx.require(&st, Action::Disable, &account, ("user", Some(id))).await?;
     services::users::disable(&st.db, ctx.who(), &target).await?;
     let back = crate::domain::parse_id(&form.org_id).ok().filter(|o| orgs.contains(o));

@@ -149,12 +149,12 @@ fn client_address(req: &Request, trust_forwarded: bool) -> String {
 /// before any handler runs, so no handler can forget to.
 async fn guard(State(st): State<AppState>, jar: CookieJar, req: Request, next: Next) -> Result<Response, AppError> {
     let client = client_address(&req, st.settings.trust_forwarded);
-    let session = match jar.get(SESSION_COOKIE) {
-        Some(cookie) => services::auth::resume(&st.db, cookie.value(), st.lifetimes()).await?,
-        None => None,
+    let (session, facts) = match jar.get(SESSION_COOKIE) {
+        Some(cookie) => services::auth::resume(&st.db, cookie.value(), st.lifetimes()).await?.unzip(),
+        None => (None, None),
     };
     let anonymous_csrf = jar.get(CSRF_COOKIE).map(|c| c.value().to_owned());
-    let info = RequestInfo { client, session, anonymous_csrf };
+    let info = RequestInfo { client, session, facts, anonymous_csrf };
 
     let mut req = req;
     if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {

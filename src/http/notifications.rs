@@ -89,7 +89,7 @@ pub async fn delegate(
     Form(form): Form<DelegationForm>,
 ) -> Result<Response, AppError> {
     let today = Utc::now().date_naive();
-    let vendor = ctx.tree.vendor_id().ok_or(AppError::Forbidden)?;
+    let vendor = ctx.tree().vendor_id().ok_or(AppError::Forbidden)?;
     if ctx.actor.vendor_role.is_empty() {
         services::audit_denied(
             &st.db,

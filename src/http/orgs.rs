@@ -27,6 +27,19 @@ pub struct Notice {
     done: String,
 }
 
+/// The list's search and position.
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+#[serde(default)]
+pub struct ListQuery {
+    /// Part of a name.
+    pub q: String,
+    /// The name of the last organization of the page before.
+    pub after: String,
+}
+
+/// Organizations per page of the list.
+const PAGE: u64 = 50;
+
 fn notice_text(done: &str) -> Option<&'static str> {
     match done {
         "created" => Some("The organization is created."),
@@ -43,40 +56,58 @@ fn notice_text(done: &str) -> Option<&'static str> {
 
 /// The policy's view of an organization known to exist in the tree.
 pub fn polar_org(ctx: &Ctx, id: i64) -> Result<Organization, AppError> {
-    Organization::from_tree(&ctx.tree, id).ok_or(AppError::NotFound)
+    Organization::from_tree(ctx.tree(), id).ok_or(AppError::NotFound)
 }
 
-pub async fn index(State(st): State<AppState>, ctx: Ctx, Query(notice): Query<Notice>) -> Result<Markup, AppError> {
-    render_index(&st, &ctx, None, None, notice_text(&notice.done)).await
+pub async fn index(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Query(notice): Query<Notice>,
+    Query(list): Query<ListQuery>,
+) -> Result<Markup, AppError> {
+    render_index(&st, &ctx, &list, None, None, notice_text(&notice.done)).await
 }
 
 async fn render_index(
     st: &AppState,
     ctx: &Ctx,
+    list: &ListQuery,
     form: Option<&NewPartnerForm>,
     error: Option<&str>,
     notice: Option<&str>,
 ) -> Result<Markup, AppError> {
     let scope = ctx.scope();
-    let orgs = store::orgs::list(&st.db, sql_filter(&scope)).await?;
-    let vendor = ctx.tree.vendor_id().and_then(|id| Organization::from_tree(&ctx.tree, id));
+    let search = Some(list.q.trim()).filter(|q| !q.is_empty());
+    let after = Some(list.after.as_str()).filter(|a| !a.is_empty());
+    let mut orgs = store::orgs::list(&st.db, sql_filter(&scope), search, after, PAGE + 1).await?;
+    let next = (orgs.len() as u64 > PAGE).then(|| {
+        orgs.truncate(PAGE as usize);
+        orgs.last().map(|l| l.org.name.clone()).unwrap_or_default()
+    });
+    let vendor = ctx.tree().vendor_id().and_then(|id| Organization::from_tree(ctx.tree(), id));
     let can_create = vendor.is_some_and(|v| ctx.can(st, Action::CreatePartner, &v));
-    let parents: Vec<Org> =
-        orgs.iter().filter(|l| l.org.kind == crate::domain::OrgKind::Partner).map(|l| l.org.clone()).collect();
+    let parents =
+        if can_create { store::orgs::partner_choices(&st.db, sql_filter(&scope), ORG_CHOICES).await? } else { None };
     Ok(views::orgs::index(
         &ctx.nav(),
-        &orgs,
-        can_create.then_some(views::orgs::NewPartner { parents: &parents, values: form, error }),
+        &views::orgs::IndexPage { orgs: &orgs, search: &list.q, next: next.as_deref(), paged: after.is_some() },
+        can_create.then_some(views::orgs::NewPartner { parents: parents.as_deref(), values: form, error }),
         notice,
     ))
 }
+
+/// How many of an organization's children its page lists.
+const CHILDREN_SHOWN: usize = 100;
+
+/// How many parents the new-partner form offers as a list; with more, it asks for one.
+const ORG_CHOICES: u64 = 200;
 
 pub async fn create(
     State(st): State<AppState>,
     ctx: Ctx,
     Form(form): Form<NewPartnerForm>,
 ) -> Result<Response, AppError> {
-    let vendor_id = ctx.tree.vendor_id().ok_or(AppError::Forbidden)?;
+    let vendor_id = ctx.tree().vendor_id().ok_or(AppError::Forbidden)?;
     let vendor = polar_org(&ctx, vendor_id)?;
     ctx.require(&st, Action::CreatePartner, &vendor, ("organization", Some(vendor_id))).await?;
     let outcome = match form.parse() {
@@ -86,7 +117,7 @@ pub async fn create(
     match outcome {
         Ok(id) => Ok(Redirect::to(&format!("/orgs/{id}?done=created")).into_response()),
         Err(services::Error::Invalid(invalid)) => {
-            let page = render_index(&st, &ctx, Some(&form), Some(&invalid.0), None).await?;
+            let page = render_index(&st, &ctx, &ListQuery::default(), Some(&form), Some(&invalid.0), None).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
         Err(err) => Err(err.into()),
@@ -169,7 +200,7 @@ pub async fn render_show(
         let orgs = store::members::orgs_of(&st.db, row.member.user.id).await?;
         let account = Account {
             id: row.member.user.id,
-            orgs: orgs.into_iter().filter_map(|o| Organization::from_tree(&ctx.tree, o)).collect(),
+            orgs: orgs.into_iter().filter_map(|o| Organization::from_tree(ctx.tree(), o)).collect(),
         };
         row.disable_candidate = ctx.can(st, Action::Disable, &account);
     }
@@ -189,12 +220,10 @@ pub async fn render_show(
         }
     }
     let scope = ctx.scope();
-    let children: Vec<Org> = store::orgs::list(&st.db, sql_filter(&scope))
-        .await?
-        .into_iter()
-        .filter(|l| l.org.parent_id == Some(org.id))
-        .map(|l| l.org)
-        .collect();
+    // The children from the shared tree; names for the first ones only.
+    let child_ids: Vec<i64> =
+        ctx.tree().children(org.id).iter().copied().filter(|c| scope.contains(*c)).take(CHILDREN_SHOWN).collect();
+    let children: Vec<Org> = store::orgs::find_many(&st.db, &child_ids).await?;
     let parent = match org.parent_id {
         Some(p) if scope.contains(p) => store::orgs::find(&st.db, p).await?,
         _ => None,

@@ -1,6 +1,6 @@
 //! `/reports`: the list of reports, the pipeline report and its CSV download.
 
-use std::{collections::BTreeSet, sync::Arc};
+use std::sync::Arc;
 
 use axum::{
     body::Body,
@@ -71,7 +71,7 @@ async fn access_rows(st: &AppState, ctx: &Ctx, query: &AccessQuery) -> Result<Ve
         "" => None,
         raw => Some(crate::domain::Email::parse(raw).map_err(|e| AppError::Invalid(e.0))?),
     };
-    let tree = &ctx.tree;
+    let tree = ctx.actor.tree();
     // The organizations whose members the viewer manages: every one for the vendor's
     // admins, their own and those beneath for partner admins.
     let orgs: Vec<Organization> = tree
@@ -80,8 +80,12 @@ async fn access_rows(st: &AppState, ctx: &Ctx, query: &AccessQuery) -> Result<Ve
         .filter_map(|id| Organization::from_tree(tree, id))
         .filter(|org| ctx.can(st, Action::ManageMembers, org))
         .collect();
-    let names = store::orgs::list(&st.db, Filter::All).await?;
-    let name_of = |id: i64| names.iter().find(|l| l.org.id == id).map_or_else(String::new, |l| l.org.name.clone());
+    let mut ids: Vec<i64> = orgs.iter().map(|o| o.id).collect();
+    ids.extend(orgs.iter().flat_map(|o| tree.lineage(o.id)));
+    ids.sort_unstable();
+    ids.dedup();
+    let names: std::collections::HashMap<i64, String> = store::orgs::names(&st.db, &ids).await?.into_iter().collect();
+    let name_of = |id: i64| names.get(&id).cloned().unwrap_or_default();
     let facts = store::reports::access_facts(&st.db).await?;
     let vendor = tree.vendor_id();
     let mut rows = Vec::new();
@@ -92,7 +96,7 @@ async fn access_rows(st: &AppState, ctx: &Ctx, query: &AccessQuery) -> Result<Ve
         let memberships: Vec<(i64, crate::domain::Role)> =
             facts.memberships.iter().filter(|(u, ..)| u == user_id).map(|(_, o, r)| (*o, *r)).collect();
         let managed: Vec<i64> = facts.managed.iter().filter(|(m, _)| m == user_id).map(|(_, o)| *o).collect();
-        let actor = crate::authz::Actor::new(*user_id, true, memberships.clone(), managed.clone(), tree);
+        let actor = crate::authz::Actor::with_tree(*user_id, true, memberships.clone(), managed.clone(), tree.clone());
         for org in &orgs {
             let roles = actor.roles_on(org.id);
             if roles.is_empty() {
@@ -132,12 +136,12 @@ async fn access_rows(st: &AppState, ctx: &Ctx, query: &AccessQuery) -> Result<Ve
             .map(|(_, label)| label)
             .collect();
             let mut decides: Vec<&str> = Vec::new();
-            if roles.contains(&"account_manager") {
+            if roles.contains("account_manager") {
                 decides.push("account-manager steps");
             }
             if !org.is_vendor
                 && matches!(actor.vendor_role.as_str(), "finance" | "admin" | "staff" | "channel_manager")
-                && roles.contains(&"viewer")
+                && roles.contains("viewer")
             {
                 decides.push(match actor.vendor_role.as_str() {
                     "finance" => "finance steps",
@@ -150,7 +154,7 @@ async fn access_rows(st: &AppState, ctx: &Ctx, query: &AccessQuery) -> Result<Ve
                 user: format!("{name} <{email}>"),
                 org: name_of(org.id),
                 org_id: org.id,
-                roles: roles.join(", "),
+                roles: roles.names().join(", "),
                 because: because.join("; "),
                 may: may.join(", "),
                 decides: decides.join(", "),
@@ -167,11 +171,11 @@ pub async fn access(
     Query(query): Query<AccessQuery>,
 ) -> Result<Response, AppError> {
     open_report(&st, &ctx, "access", None).await?;
-    let orgs: Vec<(i64, String)> = store::orgs::list(&st.db, Filter::All)
+    let orgs: Vec<(i64, String)> = store::orgs::list(&st.db, Filter::All, None, None, CHOICES)
         .await?
         .into_iter()
         .filter(|l| {
-            Organization::from_tree(&ctx.tree, l.org.id).is_some_and(|o| ctx.can(&st, Action::ManageMembers, &o))
+            Organization::from_tree(ctx.tree(), l.org.id).is_some_and(|o| ctx.can(&st, Action::ManageMembers, &o))
         })
         .map(|l| (l.org.id, l.org.name))
         .collect();
@@ -219,9 +223,12 @@ pub async fn access_csv(
     Ok(csv_download("access", ACCESS_HEADER, st.settings.export_batch, all_at_once(records)))
 }
 
+/// How many organizations a report's filter lists (the first by name).
+const CHOICES: u64 = 200;
+
 /// The partner organizations the user may read, for the reports' partner filter.
 async fn partner_choices(st: &AppState, scope: &Scope) -> Result<Vec<(i64, String)>, AppError> {
-    Ok(store::orgs::list(&st.db, sql_filter(scope))
+    Ok(store::orgs::list(&st.db, sql_filter(scope), None, None, CHOICES)
         .await?
         .into_iter()
         .filter(|l| l.org.kind == OrgKind::Partner)
@@ -361,20 +368,20 @@ fn partner_record(row: &PartnerRow) -> Vec<String> {
 pub async fn partners_csv(State(st): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
     report_allowed_or_hidden(&st, &ctx, "partners").await?;
     let scope = ctx.scope();
+    let tree = ctx.tree();
+    let is_partner = |id: &i64| tree.get(*id).is_some_and(|n| n.kind == OrgKind::Partner);
     let count = match &scope {
-        Scope::All => ctx.tree.ids().filter(|id| ctx.tree.get(*id).is_some_and(|n| n.kind == OrgKind::Partner)).count(),
-        Scope::Orgs(ids) => {
-            ids.iter().filter(|id| ctx.tree.get(**id).is_some_and(|n| n.kind == OrgKind::Partner)).count()
-        }
+        Scope::All => tree.ids().filter(is_partner).count(),
+        Scope::Grants { .. } => scope.reachable().iter().filter(|id| is_partner(id)).count(),
     };
     open_report(&st, &ctx, "partners", Some((serde_json::json!({}), count as u64))).await?;
-    let scope = owned_scope(scope);
+    let filter = sql_filter(&scope);
     let db = st.db.clone();
     let batch = st.settings.export_batch;
     let fetch: Fetch = Arc::new(move |after| {
-        let (db, scope) = (db.clone(), scope.clone());
+        let db = db.clone();
         Box::pin(async move {
-            let rows = store::reports::partners(&db, as_filter(&scope), after, batch).await?;
+            let rows = store::reports::partners(&db, filter, after, batch).await?;
             let records: Vec<Vec<String>> = rows.iter().map(partner_record).collect();
             Batch::of_records(&records, rows.last().map(|r| r.id))
         })
@@ -598,21 +605,6 @@ fn csv_attachment(
 /// An ISO 8601 UTC time for a CSV cell.
 pub fn iso(at: chrono::DateTime<Utc>) -> String {
     at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
-
-/// The scope as an owned SQL filter a download can carry between batches.
-fn owned_scope(scope: Scope) -> Option<Arc<BTreeSet<i64>>> {
-    match scope {
-        Scope::All => None,
-        Scope::Orgs(ids) => Some(Arc::new(ids)),
-    }
-}
-
-fn as_filter(scope: &Option<Arc<BTreeSet<i64>>>) -> Filter<'_> {
-    match scope {
-        Some(ids) => Filter::Ids(ids),
-        None => Filter::All,
-    }
 }
 
 const PIPELINE_HEADER: &[&str] = &[

@@ -14,16 +14,16 @@ use super::{Ctx, context::sql_filter, forms::Form, path_id};
 use crate::{
     AppState,
     authz::{self, Action, Organization},
-    domain::{Decision, Fields, FieldsInput, Org, OrgKind, RequestKind, Status, request::StepStatus},
+    domain::{Decision, Fields, FieldsInput, Org, RequestKind, Status, request::StepStatus},
     error::AppError,
     services,
     store::{
         self,
-        requests::{ListFilter, RequestRecord, Sort, Step},
+        requests::{Cursor, ListFilter, RequestRecord, Sort, Step},
     },
     views::{
         self,
-        requests::{DetailPage, FormPage, ListPage, ListQuery, QueueRow, StepView},
+        requests::{DetailPage, FormPage, ListQuery, ListView, QueueRow, StepView},
     },
 };
 
@@ -39,7 +39,7 @@ pub fn polar_request(ctx: &Ctx, request: &RequestRecord, steps: &[Step]) -> Resu
         .collect();
     Ok(authz::Request {
         id: request.id,
-        org: Organization::from_tree(&ctx.tree, request.org_id).ok_or(AppError::NotFound)?,
+        org: Organization::from_tree(ctx.tree(), request.org_id).ok_or(AppError::NotFound)?,
         requester_id: request.requester_id,
         status: request.status.as_str().to_owned(),
         step_decider: pending.map_or_else(String::new, |s| s.decider.clone()),
@@ -103,10 +103,9 @@ fn parse_query(q: &ListQuery) -> Result<ListFilter, String> {
         "" => None,
         raw => Some(Status::parse(raw).map_err(|e| e.0)?),
     };
-    let org = match q.org.trim() {
-        "" => None,
-        raw => Some(crate::domain::parse_id(raw).map_err(|_| "Organization: choose one from the list.".to_owned())?),
-    };
+    // An id here; a name is looked up by the handler.
+    let org = q.org.trim().parse::<i64>().ok().map(|_| crate::domain::parse_id(q.org.trim())).transpose();
+    let org = org.map_err(|_| "Organization: choose one from the list.".to_owned())?;
     let from = parse_date(&q.from, "From")?;
     let to = parse_date(&q.to, "To")?;
     if let (Some(f), Some(t)) = (from, to)
@@ -122,43 +121,62 @@ fn parse_query(q: &ListQuery) -> Result<ListFilter, String> {
         "" => Sort::Newest,
         raw => Sort::ALL.iter().find(|(_, key, _)| *key == raw).map(|(s, _, _)| *s).ok_or("Sort: choose an order.")?,
     };
-    let page = match q.page.trim() {
-        "" => 1,
-        raw => raw.parse::<u64>().ok().filter(|p| (1..=100_000).contains(p)).ok_or("Page: not a page number.")?,
+    let cursor = match (q.after.trim(), q.before.trim()) {
+        ("", "") => None,
+        (after, "") => Some(parse_cursor(after, false)?),
+        ("", before) => Some(parse_cursor(before, true)?),
+        _ => return Err("Page: not a page of this list.".into()),
     };
-    Ok(ListFilter { kind, status, org, from, to, text: (!text.is_empty()).then(|| text.to_owned()), sort, page })
+    Ok(ListFilter { kind, status, org, from, to, text: (!text.is_empty()).then(|| text.to_owned()), sort, cursor })
 }
+
+/// A list position as the page links write it: `KEY.ID`.
+fn parse_cursor(raw: &str, before: bool) -> Result<Cursor, String> {
+    let bad = || "Page: not a page of this list.".to_owned();
+    let (key, id) = raw.split_once('.').ok_or_else(bad)?;
+    let key = key.parse::<i64>().map_err(|_| bad())?;
+    let id = crate::domain::parse_id(id).map_err(|_| bad())?;
+    Ok(Cursor { key, id, before })
+}
+
+/// How many organizations a filter offers as a list; with more, it asks for a name.
+const ORG_CHOICES: u64 = 200;
 
 pub async fn index(State(st): State<AppState>, ctx: Ctx, Query(query): Query<ListQuery>) -> Result<Response, AppError> {
     let scope = ctx.scope();
-    let orgs = store::orgs::list(&st.db, sql_filter(&scope)).await?;
-    let org_choices: Vec<(i64, String)> =
-        orgs.iter().filter(|l| l.org.kind == OrgKind::Partner).map(|l| (l.org.id, l.org.name.clone())).collect();
-    let can_create: Vec<(i64, String)> = org_choices
-        .iter()
-        .filter(|(id, _)| {
-            Organization::from_tree(&ctx.tree, *id).is_some_and(|o| ctx.can(&st, Action::CreateRequest, &o))
-        })
-        .cloned()
-        .collect();
-    let (filter, error) = match parse_query(&query) {
+    let org_choices = store::orgs::partner_choices(&st.db, sql_filter(&scope), ORG_CHOICES).await?;
+    let can_create = store::orgs::names(&st.db, &ctx.creatable_orgs(&st)).await?;
+    let parsed = match parse_query(&query) {
+        // The organization filter takes an id (links, the list) or a name (typed).
+        Ok(mut filter) => match (filter.org, query.org.trim()) {
+            (None, raw) if !raw.is_empty() => match store::orgs::id_by_name(&st.db, raw).await? {
+                Some(id) if scope.contains(id) => {
+                    filter.org = Some(id);
+                    Ok(filter)
+                }
+                _ => Err("Organization: no organization you may see has that name.".to_owned()),
+            },
+            _ => Ok(filter),
+        },
+        Err(message) => Err(message),
+    };
+    let (filter, error) = match parsed {
         Ok(filter) => (filter, None),
         Err(message) => (ListFilter::default(), Some(message)),
     };
-    let (rows, total) = if error.is_some() {
-        (Vec::new(), 0)
+    let list = if error.is_some() {
+        store::requests::ListPage::default()
     } else {
         store::requests::list(&st.db, sql_filter(&scope), ctx.user.id, &filter).await?
     };
     let page = views::requests::list(
         &ctx.nav(),
-        &ListPage {
+        &ListView {
             query: &query,
             error: error.as_deref(),
-            rows: &rows,
-            total,
-            page: filter.page,
-            orgs: &org_choices,
+            list: &list,
+            sort: filter.sort,
+            orgs: org_choices.as_deref(),
             can_create: &can_create,
         },
     );
@@ -179,17 +197,11 @@ pub struct NewQuery {
 /// one; it must allow the user to raise requests.
 async fn creating_org(st: &AppState, ctx: &Ctx, raw: &str) -> Result<Org, AppError> {
     let id = if raw.trim().is_empty() {
-        let mine: Vec<i64> = ctx
-            .tree
-            .ids()
-            .filter(|id| {
-                Organization::from_tree(&ctx.tree, *id).is_some_and(|o| ctx.can(st, Action::CreateRequest, &o))
-            })
-            .collect();
+        let mine = ctx.creatable_orgs(st);
         match mine.as_slice() {
             [only] => *only,
             [] => {
-                let vendor = ctx.tree.vendor_id();
+                let vendor = ctx.tree().vendor_id();
                 ctx.require(
                     st,
                     Action::CreateRequest,
@@ -204,7 +216,7 @@ async fn creating_org(st: &AppState, ctx: &Ctx, raw: &str) -> Result<Org, AppErr
     } else {
         path_id(raw)?
     };
-    let polar = Organization::from_tree(&ctx.tree, id).ok_or(AppError::NotFound)?;
+    let polar = Organization::from_tree(ctx.tree(), id).ok_or(AppError::NotFound)?;
     ctx.require(st, Action::Read, &polar, ("organization", Some(id))).await?;
     ctx.require(st, Action::CreateRequest, &polar, ("organization", Some(id))).await?;
     store::orgs::find(&st.db, id).await?.ok_or(AppError::NotFound)
@@ -593,7 +605,9 @@ pub async fn queue(State(st): State<AppState>, ctx: Ctx) -> Result<Markup, AppEr
     Ok(views::requests::queue(&ctx.nav(), &rows, Utc::now()))
 }
 
-/// The requests whose current step this user may decide now, oldest first.
+/// The requests whose current step this user may decide now, oldest first: one query
+/// for the candidates, one for their steps, one for their conflicts, then the policy
+/// on each (the same few questions, answered from its memo).
 ///
 /// # Errors
 /// Database errors.
@@ -601,32 +615,32 @@ pub async fn queue_rows(st: &AppState, ctx: &Ctx, limit: u64) -> Result<Vec<Queu
     let mut actors = vec![ctx.actor.clone()];
     actors.extend(ctx.actor.delegators.iter().cloned());
     let mut deciders: Vec<String> = Vec::new();
-    let mut managed = std::collections::BTreeSet::new();
-    for actor in &actors {
+    let mut managers: Vec<i64> = Vec::new();
+    for actor in actors.iter().filter(|a| a.active) {
         if !actor.vendor_role.is_empty() {
             deciders.push(actor.vendor_role.clone());
         }
         if actor.vendor_role == "channel_manager" {
-            deciders.push("account_manager".into());
-            managed.extend(ctx.tree.ids().filter(|org| actor.roles_on(*org).contains(&"account_manager")));
+            managers.push(actor.id);
         }
     }
     deciders.sort();
     deciders.dedup();
-    let candidates = store::requests::queue_candidates(&st.db, &deciders, &managed, limit).await?;
-    let keys: Vec<(i64, i32)> = candidates.iter().map(|(r, _)| (r.id, r.round)).collect();
+    let candidates = store::requests::queue_candidates(&st.db, &deciders, &managers, limit).await?;
+    let keys: Vec<(i64, i32)> = candidates.iter().map(|(r, ..)| (r.id, r.round)).collect();
     let round_steps = store::requests::current_round_steps(&st.db, &keys).await?;
-    let orgs = store::orgs::list(&st.db, store::orgs::Filter::All).await?;
     let mut rows = Vec::new();
-    for (request, step) in candidates {
+    for (request, step, org_name) in candidates {
         let steps: Vec<Step> = round_steps.iter().filter(|(id, _)| *id == request.id).map(|(_, s)| s.clone()).collect();
         let polar = polar_request(ctx, &request, &steps)?;
-        if !ctx.can(st, Action::Decide, &polar) {
-            continue;
+        if ctx.can(st, Action::Decide, &polar) {
+            rows.push(QueueRow { request, step, org_name, conflicted: false });
         }
-        let conflicted = !conflicts_of(st, &request).await?.is_empty();
-        let org_name = orgs.iter().find(|l| l.org.id == request.org_id).map(|l| l.org.name.clone()).unwrap_or_default();
-        rows.push(QueueRow { request, step, org_name, conflicted });
+    }
+    let shown: Vec<&RequestRecord> = rows.iter().map(|r| &r.request).collect();
+    let conflicted = store::requests::conflicted(&st.db, &shown, st.chains.protection_days).await?;
+    for row in &mut rows {
+        row.conflicted = conflicted.contains(&row.request.id);
     }
     Ok(rows)
 }

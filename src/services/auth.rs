@@ -20,7 +20,10 @@ use sha2::{Digest, Sha256};
 use super::{Error, Who, audit_allowed, audit_denied, passwords::Passwords};
 use crate::config::ThrottleSettings;
 use crate::domain::{Email, Invalid, NewPassword, User, UserStatus};
-use crate::store::{self, sessions::SessionRow};
+use crate::store::{
+    self,
+    sessions::{SessionRow, UserFacts},
+};
 
 /// How long after the last write a session's `last_seen_at` is refreshed again; this
 /// keeps most page views free of writes at the cost of a minute's precision on the
@@ -185,7 +188,8 @@ pub async fn sign_in(
     Ok(Opened { token, user })
 }
 
-/// Finds the live session for a cookie token, ending it if it has expired.
+/// Finds the live session for a cookie token, with its user's facts, ending it if
+/// it has expired.
 ///
 /// # Errors
 /// Database errors.
@@ -193,9 +197,9 @@ pub async fn resume(
     db: &DatabaseConnection,
     token: &str,
     lifetimes: Lifetimes,
-) -> Result<Option<SessionRow>, sea_orm::DbErr> {
+) -> Result<Option<(SessionRow, UserFacts)>, sea_orm::DbErr> {
     let key = session_key(token);
-    let Some(session) = store::sessions::find(db, &key).await? else { return Ok(None) };
+    let Some((session, facts)) = store::sessions::find_with_facts(db, &key).await? else { return Ok(None) };
     let now = Utc::now();
     let idle = ChronoDuration::from_std(lifetimes.idle).unwrap_or(ChronoDuration::minutes(30));
     let absolute = ChronoDuration::from_std(lifetimes.absolute).unwrap_or(ChronoDuration::hours(12));
@@ -206,7 +210,7 @@ pub async fn resume(
     if now - session.last_seen_at > TOUCH_EVERY {
         store::sessions::touch(db, &key, now).await?;
     }
-    Ok(Some(session))
+    Ok(Some((session, facts)))
 }
 
 /// Ends the session server-side.

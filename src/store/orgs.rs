@@ -9,11 +9,47 @@ use sea_orm::{
 use super::entities::{membership, organization};
 use crate::domain::{Org, OrgKind, OrgName, OrgNode, OrgStatus, OrgTree, Tier};
 
-/// Which organizations a query may return, as decided by the authorization scope.
-#[derive(Debug, Clone, Copy)]
-pub enum Filter<'a> {
+/// Which organizations a query may return, as decided by the authorization scope:
+/// all, or those reached from one user's grants through the closure table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Filter {
     All,
-    Ids(&'a std::collections::BTreeSet<i64>),
+    Grants {
+        user_id: i64,
+        /// Memberships count: their roles reach down through active organizations.
+        memberships: bool,
+        /// Account-manager assignments count: they reach everything beneath.
+        assignments: bool,
+    },
+}
+
+impl Filter {
+    /// The condition that `column` (an organization id) is in scope, as SQL. The
+    /// user's grants are read by subqueries on indexed columns, so the condition is
+    /// the same few lines whatever the number of organizations; the user id is an
+    /// integer, written inline.
+    pub fn sql(self, column: &str) -> String {
+        match self {
+            Filter::All => "1 = 1".to_owned(),
+            Filter::Grants { memberships: false, assignments: false, .. } => "1 = 0".to_owned(),
+            Filter::Grants { user_id, memberships, assignments } => {
+                let mut reached = Vec::new();
+                if memberships {
+                    reached.push(format!(
+                        "SELECT c.descendant_id FROM memberships m JOIN org_closure c ON c.ancestor_id = m.org_id \
+                         WHERE m.user_id = {user_id} AND c.through_active = 1"
+                    ));
+                }
+                if assignments {
+                    reached.push(format!(
+                        "SELECT c.descendant_id FROM account_managers a JOIN org_closure c ON c.ancestor_id = a.org_id \
+                         WHERE a.manager_id = {user_id}"
+                    ));
+                }
+                format!("{column} IN ({})", reached.join(" UNION "))
+            }
+        }
+    }
 }
 
 fn to_domain(m: organization::Model) -> Result<Org, sea_orm::DbErr> {
@@ -73,6 +109,24 @@ pub async fn find(db: &impl ConnectionTrait, id: i64) -> Result<Option<Org>, sea
     organization::Entity::find_by_id(id).one(db).await?.map(to_domain).transpose()
 }
 
+/// These organizations, by name.
+///
+/// # Errors
+/// Database errors.
+pub async fn find_many(db: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<Org>, sea_orm::DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    organization::Entity::find()
+        .filter(organization::Column::Id.is_in(ids.iter().copied()))
+        .order_by_asc(organization::Column::Name)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(to_domain)
+        .collect()
+}
+
 /// An organization with its head count, as listed.
 #[derive(Debug, Clone)]
 pub struct Listed {
@@ -80,26 +134,48 @@ pub struct Listed {
     pub members: i64,
 }
 
-/// The organizations the filter lets through, by name, with member counts.
+/// A page of the organizations the filter lets through, by name, after `after` (a
+/// name), whose names contain `search`, with member counts: at most `limit` rows,
+/// read from the name index.
 ///
 /// # Errors
 /// Database errors.
-pub async fn list(db: &impl ConnectionTrait, filter: Filter<'_>) -> Result<Vec<Listed>, sea_orm::DbErr> {
-    let mut query = organization::Entity::find().order_by_asc(organization::Column::Name);
-    if let Filter::Ids(ids) = filter {
-        query = query.filter(organization::Column::Id.is_in(ids.iter().copied()));
+pub async fn list(
+    db: &impl ConnectionTrait,
+    filter: Filter,
+    search: Option<&str>,
+    after: Option<&str>,
+    limit: u64,
+) -> Result<Vec<Listed>, sea_orm::DbErr> {
+    use sea_orm::sea_query::Expr;
+    let mut query = organization::Entity::find().order_by_asc(organization::Column::Name).limit(limit);
+    if filter != Filter::All {
+        query = query.filter(Expr::cust(filter.sql("organizations.id")));
+    }
+    if let Some(after) = after {
+        query = query.filter(organization::Column::Name.gt(after));
+    }
+    if let Some(search) = search {
+        let pattern = format!("%{}%", search.to_lowercase().replace(['%', '_'], ""));
+        query = query.filter(Expr::cust_with_values("lower(organizations.name) LIKE ?", [pattern]));
     }
     let orgs = query.all(db).await?;
-    let mut counts_query = membership::Entity::find()
-        .select_only()
-        .column(membership::Column::OrgId)
-        .column_as(membership::Column::Id.count(), "n")
-        .group_by(membership::Column::OrgId);
-    if let Filter::Ids(ids) = filter {
-        counts_query = counts_query.filter(membership::Column::OrgId.is_in(ids.iter().copied()));
-    }
-    let counts: std::collections::HashMap<i64, i64> =
-        counts_query.into_tuple::<(i64, i64)>().all(db).await?.into_iter().collect();
+    let ids: Vec<i64> = orgs.iter().map(|m| m.id).collect();
+    let counts: std::collections::HashMap<i64, i64> = if ids.is_empty() {
+        std::collections::HashMap::new()
+    } else {
+        membership::Entity::find()
+            .select_only()
+            .column(membership::Column::OrgId)
+            .column_as(membership::Column::Id.count(), "n")
+            .filter(membership::Column::OrgId.is_in(ids))
+            .group_by(membership::Column::OrgId)
+            .into_tuple::<(i64, i64)>()
+            .all(db)
+            .await?
+            .into_iter()
+            .collect()
+    };
     orgs.into_iter()
         .map(|m| {
             let members = counts.get(&m.id).copied().unwrap_or(0);
@@ -169,4 +245,124 @@ pub async fn set_status(
         .exec(db)
         .await?;
     Ok(done.rows_affected == 1)
+}
+
+/// The organization tree, kept in memory and shared by every request of this
+/// instance. Each request reads the tree's version with its session (one column of
+/// the same query); the copy here is reloaded only when the database's version is
+/// newer, that is after an organization was created, moved, suspended or
+/// reactivated (through any instance: the version is raised by triggers in the same
+/// transaction as the change).
+#[derive(Default)]
+pub struct TreeCache {
+    current: std::sync::RwLock<Option<(i64, std::sync::Arc<OrgTree>)>>,
+    reload: tokio::sync::Mutex<()>,
+}
+
+impl TreeCache {
+    fn cached(&self, version: i64) -> Option<std::sync::Arc<OrgTree>> {
+        let current = self.current.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        current.as_ref().filter(|(v, _)| *v >= version).map(|(_, tree)| tree.clone())
+    }
+
+    /// The tree as of `version` or later.
+    ///
+    /// # Errors
+    /// Database errors while reloading.
+    pub async fn at_least(
+        &self,
+        db: &impl ConnectionTrait,
+        version: i64,
+    ) -> Result<std::sync::Arc<OrgTree>, sea_orm::DbErr> {
+        if let Some(tree) = self.cached(version) {
+            return Ok(tree);
+        }
+        let _one_reload_at_a_time = self.reload.lock().await;
+        if let Some(tree) = self.cached(version) {
+            return Ok(tree);
+        }
+        // The version first: the tree read after it holds at least its changes, so
+        // labelling it with this version is safe (at worst it is reloaded once more).
+        let loaded_version = tree_version(db).await?;
+        let tree = std::sync::Arc::new(hierarchy(db).await?);
+        let mut current = self.current.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if current.as_ref().is_none_or(|(v, _)| *v <= loaded_version) {
+            *current = Some((loaded_version, tree.clone()));
+        }
+        Ok(tree)
+    }
+}
+
+/// The tree's version (raised by every change to the hierarchy).
+///
+/// # Errors
+/// Database errors.
+pub async fn tree_version(db: &impl ConnectionTrait) -> Result<i64, sea_orm::DbErr> {
+    #[derive(FromQueryResult)]
+    struct Version {
+        version: i64,
+    }
+    let sql = "SELECT version FROM org_tree_version WHERE id = 1";
+    Ok(Version::find_by_statement(sea_orm::Statement::from_string(db.get_database_backend(), sql))
+        .one(db)
+        .await?
+        .map_or(0, |v| v.version))
+}
+
+/// The names of these organizations, by name.
+///
+/// # Errors
+/// Database errors.
+pub async fn names(db: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<(i64, String)>, sea_orm::DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    organization::Entity::find()
+        .select_only()
+        .column(organization::Column::Id)
+        .column(organization::Column::Name)
+        .filter(organization::Column::Id.is_in(ids.iter().copied()))
+        .order_by_asc(organization::Column::Name)
+        .into_tuple::<(i64, String)>()
+        .all(db)
+        .await
+}
+
+/// The partner organizations in scope, by name, when there are at most `limit`;
+/// `None` when there are more (pages then ask for a name instead of offering a list).
+///
+/// # Errors
+/// Database errors.
+pub async fn partner_choices(
+    db: &impl ConnectionTrait,
+    filter: Filter,
+    limit: u64,
+) -> Result<Option<Vec<(i64, String)>>, sea_orm::DbErr> {
+    let mut query = organization::Entity::find()
+        .select_only()
+        .column(organization::Column::Id)
+        .column(organization::Column::Name)
+        .filter(organization::Column::Kind.eq(OrgKind::Partner.as_str()))
+        .order_by_asc(organization::Column::Name)
+        .limit(limit + 1);
+    if filter != Filter::All {
+        query = query.filter(sea_orm::sea_query::Expr::cust(filter.sql("organizations.id")));
+    }
+    let rows = query.into_tuple::<(i64, String)>().all(db).await?;
+    Ok((rows.len() as u64 <= limit).then_some(rows))
+}
+
+/// The organization with this name (names are unique), ignoring case.
+///
+/// # Errors
+/// Database errors.
+pub async fn id_by_name(db: &impl ConnectionTrait, name: &str) -> Result<Option<i64>, sea_orm::DbErr> {
+    let lowered = name.trim().to_lowercase();
+    organization::Entity::find()
+        .select_only()
+        .column(organization::Column::Id)
+        .filter(sea_orm::sea_query::Expr::cust_with_values("lower(organizations.name) = ?", [lowered]))
+        .into_tuple::<i64>()
+        .one(db)
+        .await
 }

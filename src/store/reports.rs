@@ -15,12 +15,12 @@ use super::{
 };
 use crate::domain::{Status, report::PipelineFilter};
 
-fn filtered(scope: Filter<'_>, filter: &PipelineFilter) -> Select<request::Entity> {
+fn filtered(scope: Filter, filter: &PipelineFilter) -> Select<request::Entity> {
     let mut query = request::Entity::find()
         .filter(request::Column::Kind.is_in(filter.kinds.iter().map(|k| k.as_str())))
         .filter(request::Column::Status.ne(crate::domain::Status::Draft.as_str()));
-    if let Filter::Ids(ids) = scope {
-        query = query.filter(request::Column::OrgId.is_in(ids.iter().copied()));
+    if scope != Filter::All {
+        query = query.filter(Expr::cust(scope.sql("requests.org_id")));
     }
     if let Some(from) = filter.from {
         query = query.filter(request::Column::CreatedAt.gte(from.and_hms_opt(0, 0, 0).map(|d| d.and_utc())));
@@ -63,7 +63,7 @@ pub struct PipelineMonth {
 
 /// The pipeline filters as conditions on `pipeline_rollup` (months compare as text;
 /// the status filter picks columns, see [`rolled_up`]).
-fn rollup_where(backend: DbBackend, scope: Filter<'_>, filter: &PipelineFilter) -> (String, Vec<sea_orm::Value>) {
+fn rollup_where(backend: DbBackend, scope: Filter, filter: &PipelineFilter) -> (String, Vec<sea_orm::Value>) {
     let mut values: Vec<sea_orm::Value> = Vec::new();
     let mut bind = |v: sea_orm::Value| {
         values.push(v);
@@ -106,7 +106,7 @@ fn sum_selected(filter: &PipelineFilter, suffix: &str) -> String {
 /// Database errors.
 pub async fn pipeline_summary(
     db: &impl ConnectionTrait,
-    scope: Filter<'_>,
+    scope: Filter,
     filter: &PipelineFilter,
 ) -> Result<(Vec<PipelineCell>, Vec<PipelineMonth>), sea_orm::DbErr> {
     #[derive(FromQueryResult)]
@@ -169,7 +169,7 @@ pub async fn pipeline_summary(
 /// Database errors.
 pub async fn pipeline_count(
     db: &impl ConnectionTrait,
-    scope: Filter<'_>,
+    scope: Filter,
     filter: &PipelineFilter,
 ) -> Result<u64, sea_orm::DbErr> {
     #[derive(FromQueryResult)]
@@ -207,7 +207,7 @@ pub struct PipelineRow {
 /// Database errors (when the query starts, or per row).
 pub async fn pipeline_rows<'db>(
     db: &'db DatabaseConnection,
-    scope: Filter<'_>,
+    scope: Filter,
     filter: &PipelineFilter,
 ) -> Result<impl Stream<Item = Result<PipelineRow, sea_orm::DbErr>> + Send + use<'db>, sea_orm::DbErr> {
     filtered(scope, filter)
@@ -352,16 +352,9 @@ pub struct MdfCell {
     pub approved_cents: i64,
 }
 
-/// The SQL condition for a scope on `column`; ids are integers, written inline.
-fn scope_sql(scope: Filter<'_>, column: &str) -> String {
-    match scope {
-        Filter::All => "1 = 1".to_owned(),
-        Filter::Ids(ids) if ids.is_empty() => "1 = 0".to_owned(),
-        Filter::Ids(ids) => {
-            let list: Vec<String> = ids.iter().map(i64::to_string).collect();
-            format!("{column} IN ({})", list.join(", "))
-        }
-    }
+/// The SQL condition for a scope on `column`.
+fn scope_sql(scope: Filter, column: &str) -> String {
+    scope.sql(column)
 }
 
 /// MDF per partner and quarter: budgets and the sums of MDF requests (in review, sent
@@ -371,7 +364,7 @@ fn scope_sql(scope: Filter<'_>, column: &str) -> String {
 /// Database errors.
 pub async fn mdf_summary(
     db: &impl ConnectionTrait,
-    scope: Filter<'_>,
+    scope: Filter,
     quarter: Option<&str>,
     org: Option<i64>,
 ) -> Result<Vec<MdfCell>, sea_orm::DbErr> {
@@ -444,7 +437,7 @@ pub struct PartnerRow {
 /// Database errors.
 pub async fn partners(
     db: &impl ConnectionTrait,
-    scope: Filter<'_>,
+    scope: Filter,
     after: i64,
     limit: u64,
 ) -> Result<Vec<PartnerRow>, sea_orm::DbErr> {
@@ -520,7 +513,7 @@ const P90_RANK: &str = "(9 * n + 9) / 10";
 /// Database errors.
 pub async fn turnaround(
     db: &impl ConnectionTrait,
-    scope: Filter<'_>,
+    scope: Filter,
 ) -> Result<(Vec<TurnaroundRow>, Vec<TurnaroundMonth>), sea_orm::DbErr> {
     let backend = db.get_database_backend();
     let hours = hours_since_open(backend, "s.decided_at");
@@ -571,7 +564,7 @@ pub async fn turnaround(
 ///
 /// # Errors
 /// Database errors.
-pub async fn pending_ages(db: &impl ConnectionTrait, scope: Filter<'_>) -> Result<PendingAges, sea_orm::DbErr> {
+pub async fn pending_ages(db: &impl ConnectionTrait, scope: Filter) -> Result<PendingAges, sea_orm::DbErr> {
     let backend = db.get_database_backend();
     let now = match backend {
         DbBackend::Postgres => "now()",

@@ -2,9 +2,8 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, RelationTrait, Set,
-    sea_query::{Expr, ExprTrait, Func},
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect,
+    RelationTrait, Set, sea_query::Expr,
 };
 
 use super::entities::{approval_step, organization, request, request_event, user};
@@ -647,7 +646,8 @@ pub struct ListFilter {
     pub to: Option<NaiveDate>,
     pub text: Option<String>,
     pub sort: Sort,
-    pub page: u64,
+    /// Where the page starts: after (or, going back, before) this row.
+    pub cursor: Option<Cursor>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -666,6 +666,34 @@ impl Sort {
         (Sort::AmountDesc, "amount", "Largest amount"),
         (Sort::Updated, "updated", "Recently changed"),
     ];
+
+    /// The sort column, and whether the list runs from its highest value down.
+    fn column(self) -> (&'static str, bool) {
+        match self {
+            Sort::Newest => ("created_at", true),
+            Sort::Oldest => ("created_at", false),
+            Sort::AmountDesc => ("amount_cents", true),
+            Sort::Updated => ("updated_at", true),
+        }
+    }
+
+    /// The sort key of a row, as the integer a cursor carries (times in microseconds).
+    pub fn key_of(self, row: &ListRow) -> i64 {
+        match self {
+            Sort::Newest | Sort::Oldest => row.created_at.timestamp_micros(),
+            Sort::AmountDesc => row.amount_cents,
+            Sort::Updated => row.updated_at.timestamp_micros(),
+        }
+    }
+}
+
+/// A position in the list: the sort key and id of a row, and whether the page wanted
+/// is the one after it or the one before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    pub key: i64,
+    pub id: i64,
+    pub before: bool,
 }
 
 /// A row of the requests list.
@@ -686,104 +714,185 @@ pub struct ListRow {
 
 pub const PAGE_SIZE: u64 = 25;
 
-/// One page of the requests in `scope` (plus the user's own), filtered and sorted,
-/// and the number of matching requests.
+/// How far the list counts its matches; beyond this it says "more than".
+pub const COUNT_LIMIT: u64 = 1_000;
+
+/// One page of the list, and what lies around it.
+#[derive(Debug, Clone, Default)]
+pub struct ListPage {
+    pub rows: Vec<ListRow>,
+    /// Whether rows come before the first one shown, and after the last.
+    pub has_previous: bool,
+    pub has_next: bool,
+    /// How many requests match, counted up to [`COUNT_LIMIT`] + 1.
+    pub matches: u64,
+}
+
+/// Binds values for raw SQL in either dialect.
+struct Binds {
+    backend: sea_orm::DbBackend,
+    values: Vec<sea_orm::Value>,
+}
+
+impl Binds {
+    fn bind(&mut self, value: impl Into<sea_orm::Value>) -> String {
+        self.values.push(value.into());
+        if self.backend == sea_orm::DbBackend::Postgres { format!("${}", self.values.len()) } else { "?".to_owned() }
+    }
+}
+
+/// The filters' conditions on `requests r` (without scope and cursor).
+fn list_conditions(filter: &ListFilter, binds: &mut Binds) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(kind) = filter.kind {
+        out.push(format!("r.kind = {}", binds.bind(kind.as_str())));
+    }
+    if let Some(status) = filter.status {
+        out.push(format!("r.status = {}", binds.bind(status.as_str())));
+    }
+    if let Some(org) = filter.org {
+        out.push(format!("r.org_id = {}", binds.bind(org)));
+    }
+    if let Some(from) = filter.from.and_then(|d| d.and_hms_opt(0, 0, 0)) {
+        out.push(format!("r.created_at >= {}", binds.bind(from.and_utc())));
+    }
+    if let Some(to) = filter.to.and_then(|d| (d + chrono::Duration::days(1)).and_hms_opt(0, 0, 0)) {
+        out.push(format!("r.created_at < {}", binds.bind(to.and_utc())));
+    }
+    if let Some(text) = &filter.text {
+        let pattern = format!("%{}%", text.to_lowercase().replace(['%', '_'], ""));
+        let (a, b) = (binds.bind(pattern.clone()), binds.bind(pattern));
+        out.push(format!("(lower(r.title) LIKE {a} OR lower(r.customer_domain) LIKE {b})"));
+    }
+    out
+}
+
+/// One page of the requests in `scope` plus the user's own, filtered and sorted,
+/// keyset-paginated: each branch (the scope, joined through the closure table, and
+/// the user's own requests) reads at most a page from its index, whatever the page's
+/// depth. The matches are counted up to [`COUNT_LIMIT`] + 1 and no further.
 ///
 /// # Errors
 /// Database errors.
 pub async fn list(
     db: &impl ConnectionTrait,
-    scope: super::orgs::Filter<'_>,
+    scope: super::orgs::Filter,
     own: i64,
     filter: &ListFilter,
-) -> Result<(Vec<ListRow>, u64), sea_orm::DbErr> {
-    use sea_orm::Condition;
-    let mut query = request::Entity::find()
-        .select_only()
-        .column(request::Column::Id)
-        .column(request::Column::Kind)
-        .column(request::Column::Status)
-        .column(request::Column::Title)
-        .column(request::Column::AmountCents)
-        .column(request::Column::Currency)
-        .column(request::Column::OrgId)
-        .column_as(Expr::col((organization::Entity, organization::Column::Name)), "org_name")
-        .column_as(Expr::col((user::Entity, user::Column::Name)), "requester_name")
-        .column(request::Column::CreatedAt)
-        .column(request::Column::UpdatedAt)
-        .join(sea_orm::JoinType::InnerJoin, request::Relation::Org.def())
-        .join(sea_orm::JoinType::InnerJoin, request::Relation::Requester.def());
-    if let super::orgs::Filter::Ids(ids) = scope {
-        query = query.filter(
-            Condition::any()
-                .add(request::Column::OrgId.is_in(ids.iter().copied()))
-                .add(request::Column::RequesterId.eq(own)),
-        );
+) -> Result<ListPage, sea_orm::DbErr> {
+    let backend = db.get_database_backend();
+    let (column, descending) = filter.sort.column();
+    let backwards = filter.cursor.is_some_and(|c| c.before);
+    // Reading backwards (the page before a row) runs the order the other way.
+    let down = descending != backwards;
+    let (dir, cmp) = if down { ("DESC", "<") } else { ("ASC", ">") };
+    let order = format!("r.{column} {dir}, r.id {dir}");
+    let fetch = PAGE_SIZE + 1;
+    let mut binds = Binds { backend, values: Vec::new() };
+    let mut conditions = list_conditions(filter, &mut binds);
+    if let Some(cursor) = filter.cursor {
+        let key = match filter.sort {
+            Sort::AmountDesc => binds.bind(cursor.key),
+            _ => binds.bind(DateTime::<Utc>::from_timestamp_micros(cursor.key).unwrap_or_default()),
+        };
+        conditions.push(format!("(r.{column}, r.id) {cmp} ({key}, {})", binds.bind(cursor.id)));
     }
-    if let Some(kind) = filter.kind {
-        query = query.filter(request::Column::Kind.eq(kind.as_str()));
+    let branch = |who: String| {
+        let mut all = conditions.clone();
+        all.push(who);
+        format!(
+            "SELECT id FROM (SELECT r.id FROM requests r WHERE {} ORDER BY {order} LIMIT {fetch}) b",
+            all.join(" AND ")
+        )
+    };
+    let ids = match scope {
+        super::orgs::Filter::All => branch("1 = 1".to_owned()),
+        scope => format!("{} UNION {}", branch(scope.sql("r.org_id")), branch(format!("r.requester_id = {own}"))),
+    };
+    let sql = format!(
+        "SELECT r.id, r.kind, r.status, r.title, r.amount_cents, r.currency, r.org_id,
+                o.name AS org_name, u.name AS requester_name, r.created_at, r.updated_at
+         FROM requests r
+         JOIN organizations o ON o.id = r.org_id
+         JOIN users u ON u.id = r.requester_id
+         WHERE r.id IN ({ids})
+         ORDER BY {order} LIMIT {fetch}"
+    );
+    let mut rows =
+        ListRow::find_by_statement(sea_orm::Statement::from_sql_and_values(backend, sql, binds.values.clone()))
+            .all(db)
+            .await?;
+    let more = rows.len() as u64 > PAGE_SIZE;
+    rows.truncate(PAGE_SIZE as usize);
+    if backwards {
+        rows.reverse();
     }
-    if let Some(status) = filter.status {
-        query = query.filter(request::Column::Status.eq(status.as_str()));
-    }
-    if let Some(org) = filter.org {
-        query = query.filter(request::Column::OrgId.eq(org));
-    }
-    if let Some(from) = filter.from {
-        query = query.filter(request::Column::CreatedAt.gte(from.and_hms_opt(0, 0, 0).map(|d| d.and_utc())));
-    }
-    if let Some(to) = filter.to {
-        let end = (to + chrono::Duration::days(1)).and_hms_opt(0, 0, 0).map(|d| d.and_utc());
-        query = query.filter(request::Column::CreatedAt.lt(end));
-    }
-    if let Some(text) = &filter.text {
-        let pattern = format!("%{}%", text.to_lowercase().replace(['%', '_'], ""));
-        query = query.filter(
-            Condition::any()
-                .add(Func::lower(Expr::col((request::Entity, request::Column::Title))).like(pattern.clone()))
-                .add(Func::lower(Expr::col((request::Entity, request::Column::CustomerDomain))).like(pattern)),
-        );
-    }
-    query = match filter.sort {
-        Sort::Newest => query.order_by_desc(request::Column::CreatedAt),
-        Sort::Oldest => query.order_by_asc(request::Column::CreatedAt),
-        Sort::AmountDesc => query.order_by_desc(request::Column::AmountCents),
-        Sort::Updated => query.order_by_desc(request::Column::UpdatedAt),
-    }
-    .order_by_desc(request::Column::Id);
-    let total = query.clone().count(db).await?;
-    let rows = query
-        .offset(filter.page.saturating_sub(1) * PAGE_SIZE)
-        .limit(PAGE_SIZE)
-        .into_model::<ListRow>()
-        .all(db)
-        .await?;
-    Ok((rows, total))
+    let (has_previous, has_next) = match filter.cursor {
+        None => (false, more),
+        Some(c) if c.before => (more, true),
+        Some(_) => (true, more),
+    };
+    let matches = count_matches(db, scope, own, filter).await?;
+    Ok(ListPage { rows, has_previous, has_next, matches })
 }
 
-/// Requests in review whose current step is decided by one of `deciders`, oldest
-/// submission first, with that step; account-manager steps only for `managed_scope`.
-/// The caller still asks the policy about each.
+/// How many requests the filters select, up to [`COUNT_LIMIT`] + 1.
+async fn count_matches(
+    db: &impl ConnectionTrait,
+    scope: super::orgs::Filter,
+    own: i64,
+    filter: &ListFilter,
+) -> Result<u64, sea_orm::DbErr> {
+    #[derive(FromQueryResult)]
+    struct Count {
+        n: i64,
+    }
+    let backend = db.get_database_backend();
+    let mut binds = Binds { backend, values: Vec::new() };
+    let conditions = list_conditions(filter, &mut binds);
+    let limit = COUNT_LIMIT + 1;
+    let branch = |who: String| {
+        let mut all = conditions.clone();
+        all.push(who);
+        format!("SELECT id FROM (SELECT r.id FROM requests r WHERE {} LIMIT {limit}) b", all.join(" AND "))
+    };
+    let ids = match scope {
+        super::orgs::Filter::All => branch("1 = 1".to_owned()),
+        scope => format!("{} UNION {}", branch(scope.sql("r.org_id")), branch(format!("r.requester_id = {own}"))),
+    };
+    let sql = format!("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM ({ids}) m");
+    let count = Count::find_by_statement(sea_orm::Statement::from_sql_and_values(backend, sql, binds.values))
+        .one(db)
+        .await?
+        .map_or(0, |c| c.n);
+    Ok(std::cmp::Ord::min(u64::try_from(count).unwrap_or(0), limit))
+}
+
+/// Requests in review whose current step may fall to the user: steps decided by one
+/// of the vendor roles `deciders`, and account-manager steps of requests beneath the
+/// organizations assigned to one of `managers` (user ids). Oldest submission first,
+/// with the step and the organization's name. The caller still asks the policy about
+/// each.
 ///
 /// # Errors
 /// Database errors.
 pub async fn queue_candidates(
     db: &impl ConnectionTrait,
     deciders: &[String],
-    managed_scope: &std::collections::BTreeSet<i64>,
+    managers: &[i64],
     limit: u64,
-) -> Result<Vec<(RequestRecord, Step)>, sea_orm::DbErr> {
+) -> Result<Vec<(RequestRecord, Step, String)>, sea_orm::DbErr> {
     use sea_orm::Condition;
-    let vendor: Vec<&String> = deciders.iter().filter(|d| *d != "account_manager").collect();
     let mut which = Condition::any();
-    if !vendor.is_empty() {
-        which = which.add(approval_step::Column::Decider.is_in(vendor.into_iter().cloned()));
+    if !deciders.is_empty() {
+        which = which.add(approval_step::Column::Decider.is_in(deciders.iter().cloned()));
     }
-    if deciders.iter().any(|d| d == "account_manager") && !managed_scope.is_empty() {
+    for manager in managers {
+        let beneath = super::orgs::Filter::Grants { user_id: *manager, memberships: false, assignments: true };
         which = which.add(
             Condition::all()
                 .add(approval_step::Column::Decider.eq("account_manager"))
-                .add(request::Column::OrgId.is_in(managed_scope.iter().copied())),
+                .add(Expr::cust(beneath.sql("requests.org_id"))),
         );
     }
     if which.is_empty() {
@@ -799,7 +908,78 @@ pub async fn queue_candidates(
         .limit(limit)
         .all(db)
         .await?;
-    rows.into_iter().filter_map(|(r, s)| s.map(|s| (r, s))).map(|(r, s)| Ok((to_record(r)?, to_step(s)?))).collect()
+    let pairs: Vec<(RequestRecord, Step)> = rows
+        .into_iter()
+        .filter_map(|(r, s)| s.map(|s| (r, s)))
+        .map(|(r, s)| Ok((to_record(r)?, to_step(s)?)))
+        .collect::<Result<_, sea_orm::DbErr>>()?;
+    let mut org_ids: Vec<i64> = pairs.iter().map(|(r, _)| r.org_id).collect();
+    org_ids.sort_unstable();
+    org_ids.dedup();
+    let names = super::orgs::names(db, &org_ids).await?;
+    Ok(pairs
+        .into_iter()
+        .map(|(r, s)| {
+            let name = names.iter().find(|(id, _)| *id == r.org_id).map(|(_, n)| n.clone()).unwrap_or_default();
+            (r, s, name)
+        })
+        .collect())
+}
+
+/// Which of these deal registrations conflict with another partner's (see
+/// [`conflicts`]), in one query for all of them.
+///
+/// # Errors
+/// Database errors.
+pub async fn conflicted(
+    db: &impl ConnectionTrait,
+    requests: &[&RequestRecord],
+    protection_days: i64,
+) -> Result<std::collections::HashSet<i64>, sea_orm::DbErr> {
+    let deals: Vec<(&RequestRecord, &str)> = requests
+        .iter()
+        .filter(|r| r.status != Status::Draft)
+        .filter_map(|r| match &r.fields {
+            Fields::Deal { customer_domain, .. } => Some((*r, customer_domain.as_str())),
+            _ => None,
+        })
+        .collect();
+    if deals.is_empty() {
+        return Ok(std::collections::HashSet::new());
+    }
+    let mut domains: Vec<&str> = deals.iter().map(|(_, d)| *d).collect();
+    domains.sort_unstable();
+    domains.dedup();
+    let others: Vec<(i64, i64, Option<String>, DateTime<Utc>)> = request::Entity::find()
+        .select_only()
+        .column(request::Column::Id)
+        .column(request::Column::OrgId)
+        .column(request::Column::CustomerDomain)
+        .column(request::Column::CreatedAt)
+        .filter(request::Column::Kind.eq(RequestKind::DealRegistration.as_str()))
+        .filter(request::Column::CustomerDomain.is_in(domains))
+        .filter(request::Column::Status.is_in([
+            Status::InReview.as_str(),
+            Status::ChangesRequested.as_str(),
+            Status::Approved.as_str(),
+        ]))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(deals
+        .iter()
+        .filter(|(r, domain)| {
+            let at = r.submitted_at.unwrap_or(r.created_at);
+            others.iter().any(|(id, org, other_domain, created)| {
+                *id != r.id
+                    && *org != r.org_id
+                    && other_domain.as_deref() == Some(*domain)
+                    && *created < at
+                    && *created >= at - chrono::Duration::days(protection_days)
+            })
+        })
+        .map(|(r, _)| r.id)
+        .collect())
 }
 
 /// The user's requests that are not finished, newest first.

@@ -4,14 +4,16 @@ use maud::{Markup, html};
 
 use super::{Nav, requests::QueueRow};
 use crate::{
-    domain::{Org, Role, User},
+    domain::{Role, User},
     store::requests::RequestRecord,
 };
 
 /// What the dashboard shows.
 pub struct Work<'a> {
-    pub memberships: &'a [(Org, Role)],
-    pub managed: &'a [Org],
+    /// (id, name) and the user's role there.
+    pub memberships: &'a [((i64, String), Role)],
+    /// (id, name).
+    pub managed: &'a [(i64, String)],
     pub visible: usize,
     /// The user's requests not yet finished.
     pub open: &'a [RequestRecord],
@@ -69,8 +71,8 @@ pub fn page(nav: &Nav<'_>, user: &User, work: &Work<'_>) -> Markup {
                     table {
                         thead { tr { th { "Organization" } th { "Your role" } } }
                         tbody {
-                            @for (org, role) in memberships {
-                                tr { td { a href={ "/orgs/" (org.id) } { (org.name) } } td { (role.label()) } }
+                            @for ((id, name), role) in memberships {
+                                tr { td { a href={ "/orgs/" (id) } { (name) } } td { (role.label()) } }
                             }
                         }
                     }
@@ -79,7 +81,7 @@ pub fn page(nav: &Nav<'_>, user: &User, work: &Work<'_>) -> Markup {
             @if !managed.is_empty() {
                 section {
                     h2 { "Partners you manage" }
-                    ul { @for org in managed { li { a href={ "/orgs/" (org.id) } { (org.name) } } } }
+                    ul { @for (id, name) in managed { li { a href={ "/orgs/" (id) } { (name) } } } }
                 }
             }
             section {

@@ -11,7 +11,8 @@ use crate::store::orgs::Listed;
 
 /// The new-partner form, shown to those who may create partners.
 pub struct NewPartner<'a> {
-    pub parents: &'a [Org],
+    /// The partners to choose a parent from, or `None` when there are too many to list.
+    pub parents: Option<&'a [(i64, String)]>,
     pub values: Option<&'a NewPartnerForm>,
     pub error: Option<&'a str>,
 }
@@ -30,7 +31,18 @@ fn kind_label(org: &Org) -> &'static str {
 
 /// Lists the organizations as a tree; one whose parent is hidden from the user
 /// is shown at the top level.
-pub fn index(nav: &Nav<'_>, orgs: &[Listed], new_partner: Option<NewPartner<'_>>, notice: Option<&str>) -> Markup {
+/// A page of the organizations list.
+pub struct IndexPage<'a> {
+    pub orgs: &'a [Listed],
+    pub search: &'a str,
+    /// The name to continue after, when there are more.
+    pub next: Option<&'a str>,
+    /// Whether this page continues an earlier one.
+    pub paged: bool,
+}
+
+pub fn index(nav: &Nav<'_>, p: &IndexPage<'_>, new_partner: Option<NewPartner<'_>>, notice: Option<&str>) -> Markup {
+    let orgs = p.orgs;
     let ids: HashSet<i64> = orgs.iter().map(|l| l.org.id).collect();
     let mut children: HashMap<Option<i64>, Vec<&Listed>> = HashMap::new();
     for listed in orgs {
@@ -60,9 +72,21 @@ pub fn index(nav: &Nav<'_>, orgs: &[Listed], new_partner: Option<NewPartner<'_>>
         html! {
             h1 { "Organizations" }
             (messages(notice, new_partner.as_ref().and_then(|n| n.error)))
+            form.filters method="get" action="/orgs" {
+                label { "Name" input type="search" name="q" value=(p.search) placeholder="part of a name"; }
+                button type="submit" { "Search" }
+            }
             section {
                 @if orgs.is_empty() { p.muted { "There is no organization you may see." } }
                 @else { (branch(None, &children)) }
+                @if p.paged || p.next.is_some() {
+                    nav.pages {
+                        @if p.paged { a href={ "/orgs?q=" (crate::error::encode(p.search)) } { "← First page" } }
+                        @if let Some(next) = p.next {
+                            a href={ "/orgs?q=" (crate::error::encode(p.search)) "&after=" (crate::error::encode(next)) } { "Next →" }
+                        }
+                    }
+                }
             }
             @if let Some(form) = new_partner {
                 (new_partner_form(nav.csrf, &form))
@@ -88,11 +112,17 @@ fn new_partner_form(csrf: &str, form: &NewPartner<'_>) -> Markup {
                     }
                 }
                 label for="parent_id" { "Distributor above it" }
-                select #parent_id name="parent_id" {
-                    option value="" { "None: an independent partner or a distributor" }
-                    @for parent in form.parents {
-                        option value=(parent.id) selected[values.parent_id == parent.id.to_string()] { (parent.name) }
+                @if let Some(parents) = form.parents {
+                    select #parent_id name="parent_id" {
+                        option value="" { "None: an independent partner or a distributor" }
+                        @for (id, name) in parents {
+                            option value=(id) selected[values.parent_id == id.to_string()] { (name) }
+                        }
                     }
+                } @else {
+                    input #parent_id type="text" inputmode="numeric" name="parent_id" value=(values.parent_id)
+                        aria-describedby="parent_hint";
+                    p.muted #parent_hint { "The number of its organization page (/orgs/NUMBER); empty for an independent partner or a distributor." }
                 }
                 p { button type="submit" { "Create organization" } }
             }

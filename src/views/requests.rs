@@ -11,7 +11,7 @@ use crate::{
         request::StepStatus,
     },
     services::requests::MdfBudget,
-    store::requests::{Conflict, Event, ListRow, PAGE_SIZE, RequestRecord, Sort, Step},
+    store::requests::{COUNT_LIMIT, Conflict, Event, ListPage, ListRow, RequestRecord, Sort, Step},
 };
 
 /// The list's filters as typed (kept on the page when refused).
@@ -25,7 +25,9 @@ pub struct ListQuery {
     pub to: String,
     pub q: String,
     pub sort: String,
-    pub page: String,
+    /// Where the page starts: after (or before) a row, as `KEY.ID`.
+    pub after: String,
+    pub before: String,
 }
 
 fn status_tag(status: &str) -> Markup {
@@ -47,18 +49,18 @@ fn when(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
-pub struct ListPage<'a> {
+pub struct ListView<'a> {
     pub query: &'a ListQuery,
     pub error: Option<&'a str>,
-    pub rows: &'a [ListRow],
-    pub total: u64,
-    pub page: u64,
-    pub orgs: &'a [(i64, String)],
+    pub list: &'a ListPage,
+    pub sort: Sort,
+    /// The organizations to filter by, or `None` when there are too many to list.
+    pub orgs: Option<&'a [(i64, String)]>,
     pub can_create: &'a [(i64, String)],
 }
 
-/// The query string of the list with one parameter changed.
-fn with_page(q: &ListQuery, page: u64) -> String {
+/// The list's address with the same filters, starting after (or before) a row.
+fn with_cursor(q: &ListQuery, cursor: (&str, String)) -> String {
     let pairs = [
         ("kind", q.kind.as_str()),
         ("status", q.status.as_str()),
@@ -70,13 +72,14 @@ fn with_page(q: &ListQuery, page: u64) -> String {
     ];
     let mut out: Vec<String> =
         pairs.iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| format!("{k}={}", crate::error::encode(v))).collect();
-    out.push(format!("page={page}"));
+    out.push(format!("{}={}", cursor.0, cursor.1));
     format!("/requests?{}", out.join("&"))
 }
 
-pub fn list(nav: &Nav<'_>, p: &ListPage<'_>) -> Markup {
+pub fn list(nav: &Nav<'_>, p: &ListView<'_>) -> Markup {
     let q = p.query;
-    let pages = p.total.div_ceil(PAGE_SIZE).max(1);
+    let rows = &p.list.rows;
+    let key = |row: &ListRow| format!("{}.{}", p.sort.key_of(row), row.id);
     super::page(
         "Requests",
         Some(nav),
@@ -107,13 +110,17 @@ pub fn list(nav: &Nav<'_>, p: &ListPage<'_>) -> Markup {
                         }
                     }
                 }
-                label { "Organization"
-                    select name="org" {
-                        option value="" { "Any" }
-                        @for (id, name) in p.orgs {
-                            option value=(id) selected[q.org == id.to_string()] { (name) }
+                @if let Some(orgs) = p.orgs {
+                    label { "Organization"
+                        select name="org" {
+                            option value="" { "Any" }
+                            @for (id, name) in orgs {
+                                option value=(id) selected[q.org == id.to_string()] { (name) }
+                            }
                         }
                     }
+                } @else {
+                    label { "Organization" input type="text" name="org" value=(q.org) placeholder="its exact name"; }
                 }
                 label { "From" input type="date" name="from" value=(q.from); }
                 label { "To" input type="date" name="to" value=(q.to); }
@@ -128,14 +135,17 @@ pub fn list(nav: &Nav<'_>, p: &ListPage<'_>) -> Markup {
                 button type="submit" { "Filter" }
             }
             section {
-                @if p.rows.is_empty() {
+                @if rows.is_empty() {
                     p.muted { "No requests match." }
                 } @else {
-                    p.muted { (p.total) " request" @if p.total != 1 { "s" } }
+                    p.muted {
+                        @if p.list.matches > COUNT_LIMIT { "More than " (grouped_count(COUNT_LIMIT)) " requests" }
+                        @else { (p.list.matches) " request" @if p.list.matches != 1 { "s" } }
+                    }
                     table {
                         thead { tr { th { "#" } th { "Kind" } th { "Title" } th { "Organization" } th { "Requester" } th.num { "Amount" } th { "Status" } th { "Created" } } }
                         tbody {
-                            @for row in p.rows {
+                            @for row in rows {
                                 tr {
                                     td { a href={ "/requests/" (row.id) } { (row.id) } }
                                     td { (kind_label(&row.kind)) }
@@ -149,17 +159,33 @@ pub fn list(nav: &Nav<'_>, p: &ListPage<'_>) -> Markup {
                             }
                         }
                     }
-                    @if pages > 1 {
+                    @if p.list.has_previous || p.list.has_next {
                         nav.pages {
-                            @if p.page > 1 { a href=(with_page(q, p.page - 1)) { "← Previous" } }
-                            span { "Page " (p.page) " of " (pages) }
-                            @if p.page < pages { a href=(with_page(q, p.page + 1)) { "Next →" } }
+                            @if p.list.has_previous {
+                                @if let Some(first) = rows.first() { a href=(with_cursor(q, ("before", key(first)))) { "← Previous" } }
+                            }
+                            @if p.list.has_next {
+                                @if let Some(last) = rows.last() { a href=(with_cursor(q, ("after", key(last)))) { "Next →" } }
+                            }
                         }
                     }
                 }
             }
         },
     )
+}
+
+/// A count with thousands separators.
+fn grouped_count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 pub struct FormPage<'a> {

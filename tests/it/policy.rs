@@ -78,10 +78,9 @@ fn the_sql_scope_agrees_with_the_policy_for_every_user_org_and_condition() {
     worlds.push(disabled);
     let mut checked = 0;
     for world in &worlds {
-        let tree = world.tree();
         for user in USERS {
             let actor = world.actor(user);
-            let scope = Scope::readable(&actor, &tree);
+            let scope = Scope::of(&actor);
             for org in ORGS {
                 let polar = world.org(org);
                 assert_eq!(

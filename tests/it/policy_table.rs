@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use partner_portal::{
-    authz::{Account, Action, Actor, Authz, Organization, Report, Request, RoleChange},
+    authz::{Account, Action, Actor, Authz, Organization, Report, Request, RoleChange, Target as Asked},
     domain::{OrgNode, OrgStatus, OrgTree, Role},
     services::seed::{DEMO_ORGS, DEMO_USERS},
 };
@@ -444,34 +444,36 @@ impl Row {
         }
     }
 
-    /// Asks the policy.
-    pub fn ask(&self, authz: &Authz, world: &World, actor: &Actor) -> bool {
+    /// What this row asks about, in its world.
+    pub fn resource(&self, world: &World) -> Asked {
         match self.target {
-            Target::Org(org) => authz.allowed(actor, self.action, &world.org(org)),
-            Target::Account(user) => authz.allowed(actor, self.action, &world.account(user)),
-            Target::Change(org, user, role, current) => authz.allowed(
-                actor,
-                self.action,
-                &RoleChange {
-                    org: world.org(org),
-                    user_id: world.user_id(user),
-                    role: role.into(),
-                    current: current.into(),
-                },
-            ),
-            Target::Rep(name) => authz.allowed(actor, self.action, &Report { name: name.into() }),
-            Target::Req(org, requester, status, decider, others) => authz.allowed(
-                actor,
-                self.action,
-                &Request {
-                    id: 1,
-                    org: world.org(org),
-                    requester_id: world.user_id(requester),
-                    status: status.into(),
-                    step_decider: decider.into(),
-                    other_deciders: others.iter().map(|u| world.user_id(u)).collect(),
-                },
-            ),
+            Target::Org(org) => Asked::Org(world.org(org)),
+            Target::Account(user) => Asked::Account(world.account(user)),
+            Target::Change(org, user, role, current) => Asked::Change(RoleChange {
+                org: world.org(org),
+                user_id: world.user_id(user),
+                role: role.into(),
+                current: current.into(),
+            }),
+            Target::Rep(name) => Asked::Report(Report { name: name.into() }),
+            Target::Req(org, requester, status, decider, others) => Asked::Request(Request {
+                id: 1,
+                org: world.org(org),
+                requester_id: world.user_id(requester),
+                status: status.into(),
+                step_decider: decider.into(),
+                other_deciders: others.iter().map(|u| world.user_id(u)).collect(),
+            }),
         }
+    }
+
+    /// Asks the policy (through its memo).
+    pub fn ask(&self, authz: &Authz, world: &World, actor: &Actor) -> bool {
+        authz.allowed(actor, self.action, &self.resource(world))
+    }
+
+    /// Asks the engine directly, with everything known and no memo.
+    pub fn ask_engine(&self, authz: &Authz, world: &World, actor: &Actor) -> bool {
+        authz.allowed_uncached(actor, self.action, &self.resource(world))
     }
 }
