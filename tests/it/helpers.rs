@@ -106,6 +106,19 @@ pub async fn spawn_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     let url = fresh_database().await;
     let mut settings = Settings { database_url: url.clone(), ..Settings::default() };
     tweak(&mut settings);
+    serve(url, settings).await
+}
+
+impl TestApp {
+    /// A second instance of the app on the same database, with its own memory (tree
+    /// cache, policy memo), as behind a load balancer.
+    pub async fn another_instance(&self) -> TestApp {
+        let settings = Settings { database_url: self.state.settings.database_url.clone(), ..Settings::default() };
+        serve(self.state.settings.database_url.clone(), settings).await
+    }
+}
+
+async fn serve(url: String, settings: Settings) -> TestApp {
     let db = store::connect(&url).await.expect("connect");
     let state = AppState::new(
         db.clone(),

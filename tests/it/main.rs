@@ -10,3 +10,4 @@ mod policy;
 mod policy_table;
 mod reports;
 mod requests;
+mod scale;
