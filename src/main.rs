@@ -44,6 +44,10 @@ enum Command {
         /// How many requests the benchmark data set holds.
         #[arg(long, default_value_t = 100_000, requires = "bench")]
         requests: u64,
+        /// How many partner organizations the benchmark data set holds (300: the
+        /// default shape; more: a large vendor's, a few levels deep).
+        #[arg(long, default_value_t = 300, requires = "bench")]
+        partners: usize,
     },
     /// Create a vendor admin, or reset an existing account to one. The password is
     /// asked for on a terminal, or read from the first line of standard input.
@@ -114,13 +118,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("vendor admin {email} is ready (user id {id})");
             Ok(())
         }
-        Command::Seed { bench, requests } => {
+        Command::Seed { bench, requests, partners } => {
             let db = store::connect(&settings.database_url).await.context("PORTAL_DATABASE_URL")?;
             store::migrate(&db).await?;
             let passwords = services::passwords::Passwords::new(1)?;
             if bench {
                 let started = std::time::Instant::now();
-                let seeded = services::bench_seed::bench(&db, &passwords, requests).await?;
+                let seeded = services::bench_seed::bench_with(&db, &passwords, requests, partners).await?;
                 println!(
                     "bench data loaded in {:.1} s: {} partners, {} users, {} requests, {} approval steps",
                     started.elapsed().as_secs_f64(),

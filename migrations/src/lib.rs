@@ -9,6 +9,12 @@ mod m20261124_000002_requests;
 mod m20261124_000003_pipeline_rollup;
 mod m20261126_000004_org_closure;
 
+/// For bulk loads (the benchmark data set): stop the pipeline roll-up's per-row
+/// triggers, and afterwards rebuild the roll-up in one statement and start them.
+pub mod bulk_load {
+    pub use crate::m20261124_000003_pipeline_rollup::{pause, resume};
+}
+
 pub struct Migrator;
 
 #[async_trait::async_trait]

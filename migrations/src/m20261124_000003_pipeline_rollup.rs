@@ -97,20 +97,65 @@ fn remove(backend: DbBackend) -> String {
 
 const WATCHED: &str = "org_id, kind, status, currency, amount_cents, created_at";
 
+/// The statements that fill the roll-up from the requests (after emptying it).
+pub fn backfill(backend: DbBackend) -> Vec<String> {
+    let (names, sums) = contributions("", true);
+    vec![
+        "DELETE FROM pipeline_rollup".to_owned(),
+        format!(
+            "INSERT INTO pipeline_rollup (org_id, month, kind, currency, {names})
+             SELECT org_id, {month}, kind, currency, {sums}
+             FROM requests WHERE status <> 'draft' GROUP BY org_id, {month}, kind, currency",
+            month = month(backend, "requests")
+        ),
+    ]
+}
+
+/// The statements that stop the roll-up's triggers for a bulk load (the load then
+/// calls [`resume`]), and those that rebuild the roll-up and start them again.
+pub fn pause(backend: DbBackend) -> Vec<String> {
+    match backend {
+        DbBackend::Postgres => vec!["ALTER TABLE requests DISABLE TRIGGER requests_rollup_insert_delete".to_owned(), "ALTER TABLE requests DISABLE TRIGGER requests_rollup_update".to_owned()],
+        _ => ["requests_rollup_insert", "requests_rollup_update", "requests_rollup_delete"]
+            .iter()
+            .map(|t| format!("DROP TRIGGER IF EXISTS {t}"))
+            .collect(),
+    }
+}
+
+pub fn resume(backend: DbBackend) -> Vec<String> {
+    let mut out = backfill(backend);
+    match backend {
+        DbBackend::Postgres => {
+            out.push("ALTER TABLE requests ENABLE TRIGGER requests_rollup_insert_delete".to_owned());
+            out.push("ALTER TABLE requests ENABLE TRIGGER requests_rollup_update".to_owned());
+        }
+        _ => out.extend(sqlite_triggers(backend)),
+    }
+    out
+}
+
+fn sqlite_triggers(backend: DbBackend) -> Vec<String> {
+    vec![
+        format!("CREATE TRIGGER requests_rollup_insert AFTER INSERT ON requests BEGIN {} END", add(backend)),
+        format!(
+            "CREATE TRIGGER requests_rollup_update AFTER UPDATE OF {WATCHED} ON requests BEGIN {} {} END",
+            remove(backend),
+            add(backend)
+        ),
+        format!("CREATE TRIGGER requests_rollup_delete AFTER DELETE ON requests BEGIN {} END", remove(backend)),
+    ]
+}
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         let db = m.get_connection();
         let backend = m.get_database_backend();
         db.execute_unprepared(&create_table(backend)).await?;
-        let (names, sums) = contributions("", true);
-        db.execute_unprepared(&format!(
-            "INSERT INTO pipeline_rollup (org_id, month, kind, currency, {names})
-             SELECT org_id, {month}, kind, currency, {sums}
-             FROM requests WHERE status <> 'draft' GROUP BY org_id, {month}, kind, currency",
-            month = month(backend, "requests")
-        ))
-        .await?;
+        for statement in backfill(backend) {
+            db.execute_unprepared(&statement).await?;
+        }
         match backend {
             DbBackend::Postgres => {
                 db.execute_unprepared(&format!(
@@ -136,22 +181,9 @@ impl MigrationTrait for Migration {
                 .await?;
             }
             _ => {
-                db.execute_unprepared(&format!(
-                    "CREATE TRIGGER requests_rollup_insert AFTER INSERT ON requests BEGIN {} END",
-                    add(backend)
-                ))
-                .await?;
-                db.execute_unprepared(&format!(
-                    "CREATE TRIGGER requests_rollup_update AFTER UPDATE OF {WATCHED} ON requests BEGIN {} {} END",
-                    remove(backend),
-                    add(backend)
-                ))
-                .await?;
-                db.execute_unprepared(&format!(
-                    "CREATE TRIGGER requests_rollup_delete AFTER DELETE ON requests BEGIN {} END",
-                    remove(backend)
-                ))
-                .await?;
+                for trigger in sqlite_triggers(backend) {
+                    db.execute_unprepared(&trigger).await?;
+                }
             }
         }
         Ok(())
