@@ -40,6 +40,29 @@ const BODY_LIMIT: usize = 64 * 1024;
 /// No script at all, styles only from our own stylesheet, no framing.
 const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
+/// Every page (a GET that answers HTML to a signed-in user), by route: what the
+/// page benchmark (`ops/bench/pages.rs`) must reach as some role.
+pub const PAGES: &[&str] = &[
+    "/",
+    "/account",
+    "/orgs",
+    "/orgs/{id}",
+    "/requests",
+    "/requests/new",
+    "/requests/{id}",
+    "/requests/{id}/edit",
+    "/approvals",
+    "/reports",
+    "/reports/pipeline",
+    "/reports/approvals",
+    "/reports/mdf",
+    "/reports/partners",
+    "/reports/access",
+    "/reports/audit",
+    "/notifications",
+    "/delegations",
+];
+
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health))

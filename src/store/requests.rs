@@ -882,30 +882,61 @@ pub async fn queue_candidates(
     managers: &[i64],
     limit: u64,
 ) -> Result<Vec<(RequestRecord, Step, String)>, sea_orm::DbErr> {
-    use sea_orm::Condition;
-    let mut which = Condition::any();
+    let backend = db.get_database_backend();
+    // Each branch reads from its own index and keeps its oldest `limit`: steps of the
+    // vendor roles from the partial index of pending steps; account-manager steps
+    // through the managed organizations' requests in review.
+    let mut branches = Vec::new();
     if !deciders.is_empty() {
-        which = which.add(approval_step::Column::Decider.is_in(deciders.iter().cloned()));
+        let names: Vec<String> = deciders
+            .iter()
+            .filter(|d| d.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+            .map(|d| format!("'{d}'"))
+            .collect();
+        if !names.is_empty() {
+            branches.push(format!(
+                "SELECT r.id, r.submitted_at FROM approval_steps s JOIN requests r ON r.id = s.request_id
+                 WHERE s.status = 'pending' AND s.decider IN ({}) AND r.status = 'in_review'",
+                names.join(", ")
+            ));
+        }
     }
+    // SQLite joins in the order written after CROSS JOIN: from the managed
+    // organizations to their requests in review, never from every pending step.
+    let join = if backend == sea_orm::DbBackend::Postgres { "JOIN" } else { "CROSS JOIN" };
     for manager in managers {
-        let beneath = super::orgs::Filter::Grants { user_id: *manager, memberships: false, assignments: true };
-        which = which.add(
-            Condition::all()
-                .add(approval_step::Column::Decider.eq("account_manager"))
-                .add(Expr::cust(beneath.sql("requests.org_id"))),
-        );
+        branches.push(format!(
+            "SELECT r.id, r.submitted_at
+             FROM (SELECT DISTINCT c.descendant_id AS org_id FROM account_managers a
+                   JOIN org_closure c ON c.ancestor_id = a.org_id WHERE a.manager_id = {manager}) sc
+             {join} requests r ON r.org_id = sc.org_id AND r.status = 'in_review'
+             {join} approval_steps s ON s.request_id = r.id AND s.status = 'pending' AND s.decider = 'account_manager'"
+        ));
     }
-    if which.is_empty() {
+    if branches.is_empty() {
+        return Ok(Vec::new());
+    }
+    let union: Vec<String> = branches
+        .iter()
+        .map(|b| format!("SELECT id, submitted_at FROM ({b} ORDER BY r.submitted_at, r.id LIMIT {limit}) q"))
+        .collect();
+    let sql = format!("SELECT DISTINCT id, submitted_at FROM ({}) u ORDER BY submitted_at, id LIMIT {limit}", union.join(" UNION ALL "));
+    let ids: Vec<i64> = db
+        .query_all_raw(sea_orm::Statement::from_string(backend, sql))
+        .await?
+        .into_iter()
+        .map(|row| row.try_get::<i64>("", "id"))
+        .collect::<Result<_, _>>()?;
+    if ids.is_empty() {
         return Ok(Vec::new());
     }
     let rows = request::Entity::find()
+        .filter(request::Column::Id.is_in(ids))
         .filter(request::Column::Status.eq(Status::InReview.as_str()))
         .find_also_related(approval_step::Entity)
         .filter(approval_step::Column::Status.eq(StepStatus::Pending.as_str()))
-        .filter(which)
         .order_by_asc(request::Column::SubmittedAt)
         .order_by_asc(request::Column::Id)
-        .limit(limit)
         .all(db)
         .await?;
     let pairs: Vec<(RequestRecord, Step)> = rows
