@@ -179,10 +179,21 @@ pub async fn access(
         })
         .map(|l| (l.org.id, l.org.name))
         .collect();
-    let (rows, error) = match access_rows(&st, &ctx, &query).await {
-        Ok(rows) => (rows, None),
-        Err(AppError::Invalid(message)) => (Vec::new(), Some(message)),
-        Err(err) => return Err(err),
+    // Over many organizations the whole review is a download, not a page: the page
+    // asks for a person or an organization first.
+    let reviewed = if ctx.actor.vendor_role == "admin" { ctx.tree().len() } else { ctx.scope().reachable().len() };
+    let unfiltered = query.user.trim().is_empty() && query.org.trim().is_empty();
+    let (rows, error, broad) = if unfiltered && reviewed > ACCESS_PAGE_ORGS {
+        let message = format!(
+            "You administer {reviewed} organizations: choose a person or an organization to review, or download the whole review as CSV."
+        );
+        (Vec::new(), Some(message), true)
+    } else {
+        match access_rows(&st, &ctx, &query).await {
+            Ok(rows) => (rows, None, false),
+            Err(AppError::Invalid(message)) => (Vec::new(), Some(message), false),
+            Err(err) => return Err(err),
+        }
     };
     let qs = serde_urlencoded::to_string(&query).unwrap_or_default();
     let page = views::reports::access(
@@ -196,9 +207,12 @@ pub async fn access(
             error: error.as_deref(),
         },
     );
-    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let status = if error.is_some() && !broad { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     Ok((status, page).into_response())
 }
+
+/// Up to how many organizations the access review's page shows everything at once.
+const ACCESS_PAGE_ORGS: usize = 200;
 
 const ACCESS_HEADER: &[&str] = &["user", "organization", "roles", "because", "may", "decides"];
 
