@@ -115,7 +115,10 @@ pub fn backfill(backend: DbBackend) -> Vec<String> {
 /// calls [`resume`]), and those that rebuild the roll-up and start them again.
 pub fn pause(backend: DbBackend) -> Vec<String> {
     match backend {
-        DbBackend::Postgres => vec!["ALTER TABLE requests DISABLE TRIGGER requests_rollup_insert_delete".to_owned(), "ALTER TABLE requests DISABLE TRIGGER requests_rollup_update".to_owned()],
+        DbBackend::Postgres => vec![
+            "ALTER TABLE requests DISABLE TRIGGER requests_rollup_insert_delete".to_owned(),
+            "ALTER TABLE requests DISABLE TRIGGER requests_rollup_update".to_owned(),
+        ],
         _ => ["requests_rollup_insert", "requests_rollup_update", "requests_rollup_delete"]
             .iter()
             .map(|t| format!("DROP TRIGGER IF EXISTS {t}"))

@@ -250,13 +250,25 @@ async fn partner_choices(st: &AppState, scope: &Scope) -> Result<Vec<(i64, Strin
         .collect())
 }
 
-pub async fn mdf(State(st): State<AppState>, ctx: Ctx, Query(query): Query<MdfQuery>) -> Result<Response, AppError> {
+pub async fn mdf(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Query(query): Query<MdfQuery>,
+    Query(page): Query<PageQuery>,
+) -> Result<Response, AppError> {
     open_report(&st, &ctx, "mdf", None).await?;
     let scope = ctx.scope();
     let partners = partner_choices(&st, &scope).await?;
+    // A page of partners at a time; the CSV holds them all.
+    let mut ids = store::reports::partner_ids(&st.db, sql_filter(&scope), page.after(), PARTNERS_PAGE + 1).await?;
+    let next = (ids.len() as u64 > PARTNERS_PAGE).then(|| {
+        ids.truncate(PARTNERS_PAGE as usize);
+        ids.last().copied().unwrap_or(0)
+    });
     let (cells, error) = match query.parse() {
         Ok((quarter, org)) => {
-            (store::reports::mdf_summary(&st.db, sql_filter(&scope), quarter.as_deref(), org).await?, None)
+            let only = org.is_none().then_some(ids.as_slice());
+            (store::reports::mdf_summary(&st.db, sql_filter(&scope), quarter.as_deref(), org, only).await?, None)
         }
         Err(invalid) => (Vec::new(), Some(invalid.0)),
     };
@@ -268,6 +280,7 @@ pub async fn mdf(State(st): State<AppState>, ctx: Ctx, Query(query): Query<MdfQu
             cells: &cells,
             partners: &partners,
             can_export: ctx.can(&st, Action::Export, &report("mdf")),
+            next: next.filter(|_| query.org.trim().is_empty()),
         },
     );
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
@@ -297,7 +310,7 @@ pub async fn mdf_csv(
     let (quarter, org) = query.parse().map_err(|invalid| AppError::Invalid(invalid.0))?;
     let scope = ctx.scope();
     // One row per partner and quarter: small enough to read at once.
-    let cells = store::reports::mdf_summary(&st.db, sql_filter(&scope), quarter.as_deref(), org).await?;
+    let cells = store::reports::mdf_summary(&st.db, sql_filter(&scope), quarter.as_deref(), org, None).await?;
     open_report(&st, &ctx, "mdf", Some((serde_json::json!(query), cells.len() as u64))).await?;
     let records: Arc<Vec<Vec<String>>> = Arc::new(cells.iter().map(mdf_record).collect());
     Ok(csv_download("mdf", MDF_HEADER, st.settings.export_batch, all_at_once(records)))
@@ -353,12 +366,31 @@ fn all_at_once(records: Arc<Vec<Vec<String>>>) -> Fetch {
     })
 }
 
-pub async fn partners(State(st): State<AppState>, ctx: Ctx) -> Result<Markup, AppError> {
+/// Where a page of a per-partner report starts: after this partner id.
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+#[serde(default)]
+pub struct PageQuery {
+    pub after: String,
+}
+
+impl PageQuery {
+    fn after(&self) -> i64 {
+        self.after.trim().parse::<i64>().unwrap_or(0).max(0)
+    }
+}
+
+/// Partners per page of the per-partner reports (the CSV holds them all).
+const PARTNERS_PAGE: u64 = 50;
+
+pub async fn partners(State(st): State<AppState>, ctx: Ctx, Query(page): Query<PageQuery>) -> Result<Markup, AppError> {
     open_report(&st, &ctx, "partners", None).await?;
     let scope = ctx.scope();
-    let mut rows = store::reports::partners(&st.db, sql_filter(&scope), 0, 100_000).await?;
-    rows.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(views::reports::partners(&ctx.nav(), &rows, ctx.can(&st, Action::Export, &report("partners"))))
+    let mut rows = store::reports::partners(&st.db, sql_filter(&scope), page.after(), PARTNERS_PAGE + 1).await?;
+    let next = (rows.len() as u64 > PARTNERS_PAGE).then(|| {
+        rows.truncate(PARTNERS_PAGE as usize);
+        rows.last().map_or(0, |r| r.id)
+    });
+    Ok(views::reports::partners(&ctx.nav(), &rows, next, ctx.can(&st, Action::Export, &report("partners"))))
 }
 
 const PARTNERS_HEADER: &[&str] =

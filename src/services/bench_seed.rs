@@ -96,7 +96,13 @@ pub async fn bench_with(
             let rid = next_org;
             next_org += 1;
             let suspended = large && rid % 50 == 0;
-            rows.push(org(rid, format!("Reseller {d:03}-{r}"), Some(id), [Tier::Silver, Tier::Registered][r % 2], suspended));
+            rows.push(org(
+                rid,
+                format!("Reseller {d:03}-{r}"),
+                Some(id),
+                [Tier::Silver, Tier::Registered][r % 2],
+                suspended,
+            ));
             partners.push((rid, Some(id)));
             resellers.push(rid);
         }
@@ -105,7 +111,13 @@ pub async fn bench_with(
             next_org += 1;
             let parent = resellers[s % resellers.len()];
             let suspended = sid % 50 == 0;
-            rows.push(org(sid, format!("Reseller {d:03}-{}-{s}", s % resellers.len()), Some(parent), Tier::Registered, suspended));
+            rows.push(org(
+                sid,
+                format!("Reseller {d:03}-{}-{s}", s % resellers.len()),
+                Some(parent),
+                Tier::Registered,
+                suspended,
+            ));
             partners.push((sid, Some(parent)));
         }
     }
@@ -223,7 +235,8 @@ pub async fn bench_with(
     let top: std::collections::HashMap<i64, i64> = partners.iter().map(|(id, _)| (*id, top_of(*id))).collect();
     if large {
         // The demo's partners raise requests too, through their demo people.
-        let demo_people = user_ids_of(db, &["alice@northwind.example", "bob@blueharbor.example", "carol@summit.example"]).await?;
+        let demo_people =
+            user_ids_of(db, &["alice@northwind.example", "bob@blueharbor.example", "carol@summit.example"]).await?;
         for org in &demo_partners {
             let name = tree.get(*org).map(|n| n.parent_id);
             let raisers: Vec<i64> = match name {

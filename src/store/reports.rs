@@ -367,6 +367,7 @@ pub async fn mdf_summary(
     scope: Filter,
     quarter: Option<&str>,
     org: Option<i64>,
+    only: Option<&[i64]>,
 ) -> Result<Vec<MdfCell>, sea_orm::DbErr> {
     let backend = db.get_database_backend();
     let quarter_of = match backend {
@@ -409,10 +410,41 @@ pub async fn mdf_summary(
         LEFT JOIN spent s ON s.org_id = k.org_id AND s.quarter = k.quarter AND s.currency = k.currency
         WHERE 1 = 1{extra}
         ORDER BY o.name, k.quarter DESC",
-        scope_r = scope_sql(scope, "r.org_id"),
-        scope_b = scope_sql(scope, "b.org_id"),
+        scope_r = format!("{} AND {}", scope_sql(scope, "r.org_id"), only_sql(only, "r.org_id")),
+        scope_b = format!("{} AND {}", scope_sql(scope, "b.org_id"), only_sql(only, "b.org_id")),
     );
     MdfCell::find_by_statement(sea_orm::Statement::from_sql_and_values(backend, sql, values)).all(db).await
+}
+
+/// `column IN (ids)` for a page of organizations (integers, written inline), or no
+/// condition.
+fn only_sql(only: Option<&[i64]>, column: &str) -> String {
+    match only {
+        None => "1 = 1".to_owned(),
+        Some([]) => "1 = 0".to_owned(),
+        Some(ids) => format!("{column} IN ({})", ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")),
+    }
+}
+
+/// The ids of the partner organizations in scope after `after`, by id, at most `limit`.
+///
+/// # Errors
+/// Database errors.
+pub async fn partner_ids(
+    db: &impl ConnectionTrait,
+    scope: Filter,
+    after: i64,
+    limit: u64,
+) -> Result<Vec<i64>, sea_orm::DbErr> {
+    let sql = format!(
+        "SELECT o.id FROM organizations o WHERE o.kind = 'partner' AND o.id > {after} AND {} ORDER BY o.id LIMIT {limit}",
+        scope_sql(scope, "o.id")
+    );
+    db.query_all_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql))
+        .await?
+        .into_iter()
+        .map(|row| row.try_get::<i64>("", "id"))
+        .collect()
 }
 
 /// A partner organization as the partners report shows it.

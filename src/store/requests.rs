@@ -920,7 +920,10 @@ pub async fn queue_candidates(
         .iter()
         .map(|b| format!("SELECT id, submitted_at FROM ({b} ORDER BY r.submitted_at, r.id LIMIT {limit}) q"))
         .collect();
-    let sql = format!("SELECT DISTINCT id, submitted_at FROM ({}) u ORDER BY submitted_at, id LIMIT {limit}", union.join(" UNION ALL "));
+    let sql = format!(
+        "SELECT DISTINCT id, submitted_at FROM ({}) u ORDER BY submitted_at, id LIMIT {limit}",
+        union.join(" UNION ALL ")
+    );
     let ids: Vec<i64> = db
         .query_all_raw(sea_orm::Statement::from_string(backend, sql))
         .await?

@@ -272,6 +272,8 @@ pub struct MdfPage<'a> {
     pub cells: &'a [MdfCell],
     pub partners: &'a [(i64, String)],
     pub can_export: bool,
+    /// The last partner of this page, when more follow.
+    pub next: Option<i64>,
 }
 
 /// One bar per partner and quarter: approved, then pending, against the budget.
@@ -357,13 +359,18 @@ pub fn mdf(nav: &Nav<'_>, p: &MdfPage<'_>) -> Markup {
                             }
                         }
                     }
+                    @if let Some(after) = p.next {
+                        nav.pages {
+                            a href={ "/reports/mdf?quarter=" (crate::error::encode(&q.quarter)) "&after=" (after) } { "Next partners →" }
+                        }
+                    }
                 }
             }
         },
     )
 }
 
-pub fn partners(nav: &Nav<'_>, rows: &[PartnerRow], can_export: bool) -> Markup {
+pub fn partners(nav: &Nav<'_>, rows: &[PartnerRow], next: Option<i64>, can_export: bool) -> Markup {
     super::page(
         "Partners",
         Some(nav),
@@ -390,6 +397,9 @@ pub fn partners(nav: &Nav<'_>, rows: &[PartnerRow], can_export: bool) -> Markup 
                                 }
                             }
                         }
+                    }
+                    @if let Some(after) = next {
+                        nav.pages { a href={ "/reports/partners?after=" (after) } { "Next partners →" } }
                     }
                 }
             }
