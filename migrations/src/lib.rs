@@ -9,6 +9,7 @@ mod m20261124_000002_requests;
 mod m20261124_000003_pipeline_rollup;
 mod m20261126_000004_org_closure;
 mod m20261126_000005_queue_indexes;
+mod m20261126_000006_pipeline_totals;
 
 /// For bulk loads (the benchmark data set): stop the pipeline roll-up's per-row
 /// triggers, and afterwards rebuild the roll-up in one statement and start them.
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000003_pipeline_rollup::Migration),
             Box::new(m20261126_000004_org_closure::Migration),
             Box::new(m20261126_000005_queue_indexes::Migration),
+            Box::new(m20261126_000006_pipeline_totals::Migration),
         ]
     }
 }

@@ -12,12 +12,17 @@ pub struct Migration;
 const STATUSES: [&str; 5] = ["in_review", "changes_requested", "approved", "rejected", "withdrawn"];
 
 fn create_table(backend: DbBackend) -> String {
+    create_table_named(backend, "pipeline_rollup")
+}
+
+/// A table of the roll-up's shape.
+pub(crate) fn create_table_named(backend: DbBackend, table: &str) -> String {
     let columns: String = STATUSES
         .iter()
         .map(|s| format!("{s} BIGINT NOT NULL DEFAULT 0, {s}_cents BIGINT NOT NULL DEFAULT 0,\n"))
         .collect();
     format!(
-        "CREATE TABLE pipeline_rollup (
+        "CREATE TABLE {table} (
             org_id BIGINT NOT NULL,
             month VARCHAR(7) NOT NULL,
             kind VARCHAR(32) NOT NULL,
@@ -31,7 +36,7 @@ fn create_table(backend: DbBackend) -> String {
 }
 
 /// `YYYY-MM` of a row's creation, in each dialect (SQLite keeps ISO 8601 text).
-fn month(backend: DbBackend, row: &str) -> String {
+pub(crate) fn month(backend: DbBackend, row: &str) -> String {
     match backend {
         DbBackend::Postgres => format!("to_char({row}.created_at AT TIME ZONE 'UTC', 'YYYY-MM')"),
         _ => format!("substr({row}.created_at, 1, 7)"),
@@ -40,7 +45,7 @@ fn month(backend: DbBackend, row: &str) -> String {
 
 /// The status columns, and for each the value `row` contributes (1 and its amount
 /// for its own status, 0 for the others), joined by `,`.
-fn contributions(row: &str, sum: bool) -> (String, String) {
+pub(crate) fn contributions(row: &str, sum: bool) -> (String, String) {
     let names = STATUSES.iter().map(|s| format!("{s}, {s}_cents")).collect::<Vec<_>>().join(", ");
     let values = STATUSES
         .iter()
@@ -57,26 +62,33 @@ fn contributions(row: &str, sum: bool) -> (String, String) {
 }
 
 fn add(backend: DbBackend) -> String {
+    add_to("pipeline_rollup", "NEW.org_id", &month(backend, "NEW"))
+}
+
+/// Adds the new row's counts to `table` under the key (`org`, `month`), both SQL
+/// expressions over `NEW`.
+pub(crate) fn add_to(table: &str, org: &str, month: &str) -> String {
     let (names, values) = contributions("NEW.", false);
     let update: Vec<String> = STATUSES
         .iter()
-        .map(|s| {
-            format!(
-                "{s} = pipeline_rollup.{s} + excluded.{s}, {s}_cents = pipeline_rollup.{s}_cents + excluded.{s}_cents"
-            )
-        })
+        .map(|s| format!("{s} = {table}.{s} + excluded.{s}, {s}_cents = {table}.{s}_cents + excluded.{s}_cents"))
         .collect();
     format!(
-        "INSERT INTO pipeline_rollup (org_id, month, kind, currency, {names})
-         SELECT NEW.org_id, {}, NEW.kind, NEW.currency, {values}
+        "INSERT INTO {table} (org_id, month, kind, currency, {names})
+         SELECT {org}, {month}, NEW.kind, NEW.currency, {values}
          WHERE NEW.status <> 'draft'
          ON CONFLICT (org_id, month, kind, currency) DO UPDATE SET {};",
-        month(backend, "NEW"),
         update.join(", ")
     )
 }
 
 fn remove(backend: DbBackend) -> String {
+    remove_from("pipeline_rollup", "OLD.org_id", &month(backend, "OLD"))
+}
+
+/// Takes the old row's counts off `table` under the key (`org`, `month`), both SQL
+/// expressions over `OLD`.
+pub(crate) fn remove_from(table: &str, org: &str, month: &str) -> String {
     let set: Vec<String> = STATUSES
         .iter()
         .map(|s| {
@@ -87,15 +99,14 @@ fn remove(backend: DbBackend) -> String {
         })
         .collect();
     format!(
-        "UPDATE pipeline_rollup SET {}
-         WHERE org_id = OLD.org_id AND month = {} AND kind = OLD.kind AND currency = OLD.currency
+        "UPDATE {table} SET {}
+         WHERE org_id = {org} AND month = {month} AND kind = OLD.kind AND currency = OLD.currency
            AND OLD.status <> 'draft';",
         set.join(", "),
-        month(backend, "OLD")
     )
 }
 
-const WATCHED: &str = "org_id, kind, status, currency, amount_cents, created_at";
+pub(crate) const WATCHED: &str = "org_id, kind, status, currency, amount_cents, created_at";
 
 /// The statements that fill the roll-up from the requests (after emptying it).
 pub fn backfill(backend: DbBackend) -> Vec<String> {
@@ -114,6 +125,12 @@ pub fn backfill(backend: DbBackend) -> Vec<String> {
 /// The statements that stop the roll-up's triggers for a bulk load (the load then
 /// calls [`resume`]), and those that rebuild the roll-up and start them again.
 pub fn pause(backend: DbBackend) -> Vec<String> {
+    let mut out = pause_rollup(backend);
+    out.extend(crate::m20261126_000006_pipeline_totals::pause(backend));
+    out
+}
+
+fn pause_rollup(backend: DbBackend) -> Vec<String> {
     match backend {
         DbBackend::Postgres => vec![
             "ALTER TABLE requests DISABLE TRIGGER requests_rollup_insert_delete".to_owned(),
@@ -127,6 +144,12 @@ pub fn pause(backend: DbBackend) -> Vec<String> {
 }
 
 pub fn resume(backend: DbBackend) -> Vec<String> {
+    let mut out = resume_rollup(backend);
+    out.extend(crate::m20261126_000006_pipeline_totals::resume(backend));
+    out
+}
+
+fn resume_rollup(backend: DbBackend) -> Vec<String> {
     let mut out = backfill(backend);
     match backend {
         DbBackend::Postgres => {

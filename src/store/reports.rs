@@ -61,16 +61,43 @@ pub struct PipelineMonth {
     pub requests: i64,
 }
 
-/// The pipeline filters as conditions on `pipeline_rollup` (months compare as text;
-/// the status filter picks columns, see [`rolled_up`]).
-fn rollup_where(backend: DbBackend, scope: Filter, filter: &PipelineFilter) -> (String, Vec<sea_orm::Value>) {
+/// Which roll-up a pipeline query reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    /// `pipeline_rollup`: per partner and month.
+    Monthly,
+    /// `pipeline_totals` rows of every partner together, per month.
+    VendorMonths,
+    /// `pipeline_totals` rows of each partner over all time.
+    PartnerTotals,
+}
+
+impl Source {
+    fn table(self) -> &'static str {
+        if self == Source::Monthly { "pipeline_rollup" } else { "pipeline_totals" }
+    }
+}
+
+/// The pipeline filters as conditions on a roll-up (months compare as text; the
+/// status filter picks columns, see [`rolled_up`]).
+fn rollup_where(
+    backend: DbBackend,
+    scope: Filter,
+    filter: &PipelineFilter,
+    source: Source,
+) -> (String, Vec<sea_orm::Value>) {
     let mut values: Vec<sea_orm::Value> = Vec::new();
     let mut bind = |v: sea_orm::Value| {
         values.push(v);
         if backend == DbBackend::Postgres { format!("${}", values.len()) } else { "?".to_owned() }
     };
     let kinds: Vec<String> = filter.kinds.iter().map(|k| bind(k.as_str().into())).collect();
-    let mut sql = format!("p.kind IN ({}) AND {}", kinds.join(", "), scope_sql(scope, "p.org_id"));
+    let mut sql = format!("p.kind IN ({})", kinds.join(", "));
+    match source {
+        Source::Monthly => sql.push_str(&format!(" AND {}", scope_sql(scope, "p.org_id"))),
+        Source::VendorMonths => sql.push_str(" AND p.org_id = 0"),
+        Source::PartnerTotals => sql.push_str(" AND p.org_id <> 0 AND p.month = ''"),
+    }
     if let Some(from) = filter.from {
         sql.push_str(&format!(" AND p.month >= {}", bind(from.format("%Y-%m").to_string().into())));
     }
@@ -81,6 +108,12 @@ fn rollup_where(backend: DbBackend, scope: Filter, filter: &PipelineFilter) -> (
         sql.push_str(&format!(" AND p.org_id = {}", bind(org.into())));
     }
     (sql, values)
+}
+
+/// Whether the vendor-wide totals answer this question: every partner, no partner
+/// filter.
+fn vendor_wide(scope: Filter, filter: &PipelineFilter) -> bool {
+    scope == Filter::All && filter.org.is_none()
 }
 
 /// The statuses the roll-up counts (every one but drafts).
@@ -119,7 +152,13 @@ pub async fn pipeline_summary(
         withdrawn: i64,
     }
     let backend = db.get_database_backend();
-    let (condition, values) = rollup_where(backend, scope, filter);
+    let wide = vendor_wide(scope, filter);
+    // Per partner over all time from the totals when no month bounds the question.
+    let cells_source =
+        if wide && filter.from.is_none() && filter.until.is_none() { Source::PartnerTotals } else { Source::Monthly };
+    let months_source = if wide { Source::VendorMonths } else { Source::Monthly };
+    let (condition, values) = rollup_where(backend, scope, filter, cells_source);
+    let (month_condition, month_values) = rollup_where(backend, scope, filter, months_source);
     let per_status: Vec<String> = ROLLED_UP
         .iter()
         .map(|s| format!("CAST(SUM({}) AS BIGINT) AS {}", rolled_up(filter, *s, ""), s.as_str()))
@@ -131,7 +170,7 @@ pub async fn pipeline_summary(
             SELECT p.org_id, p.currency, {per_status},
                    {} AS requests, {} AS amount_cents,
                    CAST(SUM({}) AS BIGINT) AS approved_cents
-            FROM pipeline_rollup p WHERE {condition}
+            FROM {} p WHERE {condition}
             GROUP BY p.org_id, p.currency
          ) s JOIN organizations o ON o.id = s.org_id
          WHERE s.requests > 0
@@ -139,15 +178,17 @@ pub async fn pipeline_summary(
         sum_selected(filter, ""),
         sum_selected(filter, "_cents"),
         rolled_up(filter, Status::Approved, "_cents"),
+        cells_source.table(),
     );
     let months = format!(
-        "SELECT p.month, {per_status} FROM pipeline_rollup p WHERE {condition} GROUP BY p.month ORDER BY p.month"
+        "SELECT p.month, {per_status} FROM {} p WHERE {month_condition} GROUP BY p.month ORDER BY p.month",
+        months_source.table()
     );
     let cells =
         PipelineCell::find_by_statement(sea_orm::Statement::from_sql_and_values(backend, cells, values.clone()))
             .all(db)
             .await?;
-    let months = Month::find_by_statement(sea_orm::Statement::from_sql_and_values(backend, months, values))
+    let months = Month::find_by_statement(sea_orm::Statement::from_sql_and_values(backend, months, month_values))
         .all(db)
         .await?
         .into_iter()
@@ -177,8 +218,9 @@ pub async fn pipeline_count(
         n: Option<i64>,
     }
     let backend = db.get_database_backend();
-    let (condition, values) = rollup_where(backend, scope, filter);
-    let sql = format!("SELECT {} AS n FROM pipeline_rollup p WHERE {condition}", sum_selected(filter, ""));
+    let source = if vendor_wide(scope, filter) { Source::VendorMonths } else { Source::Monthly };
+    let (condition, values) = rollup_where(backend, scope, filter, source);
+    let sql = format!("SELECT {} AS n FROM {} p WHERE {condition}", sum_selected(filter, ""), source.table());
     let total = Total::find_by_statement(sea_orm::Statement::from_sql_and_values(backend, sql, values)).one(db).await?;
     Ok(total.and_then(|t| t.n).map_or(0, |n| u64::try_from(n).unwrap_or(0)))
 }
@@ -386,6 +428,8 @@ pub async fn mdf_summary(
     if let Some(org) = org {
         extra.push_str(&format!(" AND k.org_id = {}", placeholder(org.into(), &mut values)));
     }
+    let scope_r = format!("{} AND {}", scope_sql(scope, "r.org_id"), only_sql(only, "r.org_id"));
+    let scope_b = format!("{} AND {}", scope_sql(scope, "b.org_id"), only_sql(only, "b.org_id"));
     let sql = format!(
         "WITH spent AS (
             SELECT r.org_id, {quarter_of} AS quarter, r.currency,
@@ -410,8 +454,6 @@ pub async fn mdf_summary(
         LEFT JOIN spent s ON s.org_id = k.org_id AND s.quarter = k.quarter AND s.currency = k.currency
         WHERE 1 = 1{extra}
         ORDER BY o.name, k.quarter DESC",
-        scope_r = format!("{} AND {}", scope_sql(scope, "r.org_id"), only_sql(only, "r.org_id")),
-        scope_b = format!("{} AND {}", scope_sql(scope, "b.org_id"), only_sql(only, "b.org_id")),
     );
     MdfCell::find_by_statement(sea_orm::Statement::from_sql_and_values(backend, sql, values)).all(db).await
 }

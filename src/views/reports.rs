@@ -59,6 +59,9 @@ struct Segment {
 }
 
 /// A stacked bar per month: how many requests of each status.
+/// How many partner rows the pipeline page shows (by name; the download has all).
+const PIPELINE_ROWS: usize = 200;
+
 fn chart(cells: &[PipelineMonth]) -> Markup {
     let mut months: BTreeMap<&str, BTreeMap<&str, i64>> = BTreeMap::new();
     for c in cells {
@@ -174,7 +177,7 @@ pub fn pipeline(nav: &Nav<'_>, p: &PipelinePage<'_>) -> Markup {
                                 th.num { "Rejected" } th.num { "Withdrawn" } th.num { "Total" } th.num { "Amount" } th.num { "Approved amount" }
                             } }
                             tbody {
-                                @for c in p.cells {
+                                @for c in p.cells.iter().take(PIPELINE_ROWS) {
                                     tr {
                                         td { (c.org_name) }
                                         td.num { (c.in_review) } td.num { (c.changes_requested) } td.num { (c.approved) }
@@ -183,6 +186,11 @@ pub fn pipeline(nav: &Nav<'_>, p: &PipelinePage<'_>) -> Markup {
                                         td.num { (c.currency) " " (grouped(c.approved_cents)) }
                                     }
                                 }
+                            }
+                        }
+                        @if p.cells.len() > PIPELINE_ROWS {
+                            p.muted {
+                                "The first " (PIPELINE_ROWS) " of " (p.cells.len()) " rows by partner name; choose a partner above, or download the CSV for every request."
                             }
                         }
                     }

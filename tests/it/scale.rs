@@ -316,3 +316,66 @@ async fn a_change_made_through_one_instance_is_seen_by_another_at_once() {
     assert_eq!(bob.get(&format!("/orgs/{blue}")).await.status, StatusCode::NOT_FOUND, "removal seen at once");
     assert!(!bob.get("/orgs").await.body.contains("Blue Harbor IT"));
 }
+
+/// The vendor-wide totals as kept, and as a GROUP BY over the requests computes them.
+async fn totals(db: &DatabaseConnection, kept: bool) -> BTreeSet<(i64, String, String, i64, i64)> {
+    let month = match db.get_database_backend() {
+        sea_orm::DbBackend::Postgres => "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM')",
+        _ => "substr(created_at, 1, 7)",
+    };
+    let counts = "CAST(SUM(CASE WHEN status = 'approved' THEN 1 ELSE 0 END) AS BIGINT) AS approved, \
+                  CAST(SUM(CASE WHEN status = 'approved' THEN amount_cents ELSE 0 END) AS BIGINT) AS cents";
+    let sql = if kept {
+        "SELECT org_id, month, kind, CAST(SUM(approved) AS BIGINT) AS approved, CAST(SUM(approved_cents) AS BIGINT) AS cents \
+         FROM pipeline_totals GROUP BY org_id, month, kind HAVING SUM(in_review + changes_requested + approved + rejected + withdrawn) > 0"
+            .to_owned()
+    } else {
+        format!(
+            "SELECT 0 AS org_id, {month} AS month, kind, {counts} FROM requests WHERE status <> 'draft' GROUP BY {month}, kind \
+             UNION ALL SELECT org_id, '' AS month, kind, {counts} FROM requests WHERE status <> 'draft' GROUP BY org_id, kind"
+        )
+    };
+    db.query_all_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .expect("totals")
+        .into_iter()
+        .map(|r| {
+            (
+                r.try_get::<i64>("", "org_id").expect("org"),
+                r.try_get::<String>("", "month").expect("month"),
+                r.try_get::<String>("", "kind").expect("kind"),
+                r.try_get::<i64>("", "approved").expect("approved"),
+                r.try_get::<i64>("", "cents").expect("cents"),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_vendor_wide_totals_follow_every_change_to_the_requests() {
+    let app = spawn().await;
+    let db = &app.db;
+    assert_eq!(totals(db, true).await, totals(db, false).await, "after the demo data");
+    let summit = app.org_id("summit").await;
+    for sql in [
+        "UPDATE requests SET status = 'approved' WHERE status = 'in_review'".to_owned(),
+        "UPDATE requests SET amount_cents = amount_cents + 100 WHERE kind = 'discount'".to_owned(),
+        format!("UPDATE requests SET org_id = {summit} WHERE kind = 'mdf'"),
+        "UPDATE requests SET created_at = created_at - INTERVAL '40 days'".to_owned(),
+        "DELETE FROM requests WHERE status = 'withdrawn'".to_owned(),
+    ] {
+        let sql = if db.get_database_backend() == sea_orm::DbBackend::Postgres || !sql.contains("INTERVAL") {
+            sql
+        } else {
+            "UPDATE requests SET created_at = strftime('%Y-%m-%dT%H:%M:%SZ', created_at, '-40 days')".to_owned()
+        };
+        db.execute_unprepared("DELETE FROM request_events").await.expect("events");
+        db.execute_unprepared(
+            "DELETE FROM approval_steps WHERE request_id IN (SELECT id FROM requests WHERE status = 'withdrawn')",
+        )
+        .await
+        .expect("steps");
+        db.execute_unprepared(&sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+        assert_eq!(totals(db, true).await, totals(db, false).await, "after {sql}");
+    }
+}
