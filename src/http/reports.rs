@@ -74,9 +74,14 @@ async fn access_rows(st: &AppState, ctx: &Ctx, query: &AccessQuery) -> Result<Ve
     let tree = ctx.actor.tree();
     // The organizations whose members the viewer manages: every one for the vendor's
     // admins, their own and those beneath for partner admins.
-    let orgs: Vec<Organization> = tree
-        .ids()
-        .filter(|id| wanted_org.is_none_or(|w| w == *id))
+    // Every organization for the vendor's admins; their subtrees for partner admins.
+    let candidates: Vec<i64> = match wanted_org {
+        Some(id) => vec![id],
+        None if ctx.actor.vendor_role == "admin" => tree.ids().collect(),
+        None => ctx.scope().reachable(),
+    };
+    let orgs: Vec<Organization> = candidates
+        .into_iter()
         .filter_map(|id| Organization::from_tree(tree, id))
         .filter(|org| ctx.can(st, Action::ManageMembers, org))
         .collect();
@@ -86,7 +91,11 @@ async fn access_rows(st: &AppState, ctx: &Ctx, query: &AccessQuery) -> Result<Ve
     ids.dedup();
     let names: std::collections::HashMap<i64, String> = store::orgs::names(&st.db, &ids).await?.into_iter().collect();
     let name_of = |id: i64| names.get(&id).cloned().unwrap_or_default();
-    let facts = store::reports::access_facts(&st.db).await?;
+    // Only the people who can hold a role in these organizations: members of them or
+    // of an organization above them, their account managers, and the vendor's staff.
+    let mut reach = ids.clone();
+    reach.extend(tree.vendor_id());
+    let facts = store::reports::access_facts(&st.db, &reach, wanted_user.as_ref().map(|e| e.as_str())).await?;
     let vendor = tree.vendor_id();
     let mut rows = Vec::new();
     for (user_id, email, name) in &facts.users {
@@ -547,7 +556,10 @@ pub async fn pipeline(
     let scope = ctx.scope();
     let partners = partner_choices(&st, &scope).await?;
     let ((cells, months), error) = match query.parse() {
-        Ok(filter) => (store::reports::pipeline_summary(&st.db, sql_filter(&scope), &filter).await?, None),
+        Ok(filter) => {
+            let rows = Some(views::reports::PIPELINE_ROWS as u64 + 1);
+            (store::reports::pipeline_page(&st.db, sql_filter(&scope), &filter, rows).await?, None)
+        }
         Err(invalid) => ((Vec::new(), Vec::new()), Some(invalid.0)),
     };
     let page = views::reports::pipeline(

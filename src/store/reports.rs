@@ -142,6 +142,20 @@ pub async fn pipeline_summary(
     scope: Filter,
     filter: &PipelineFilter,
 ) -> Result<(Vec<PipelineCell>, Vec<PipelineMonth>), sea_orm::DbErr> {
+    pipeline_page(db, scope, filter, None).await
+}
+
+/// [`pipeline_summary`] with at most `rows` partner rows, the first by name (the
+/// page's table; its chart covers everything).
+///
+/// # Errors
+/// Database errors.
+pub async fn pipeline_page(
+    db: &impl ConnectionTrait,
+    scope: Filter,
+    filter: &PipelineFilter,
+    rows: Option<u64>,
+) -> Result<(Vec<PipelineCell>, Vec<PipelineMonth>), sea_orm::DbErr> {
     #[derive(FromQueryResult)]
     struct Month {
         month: String,
@@ -174,11 +188,12 @@ pub async fn pipeline_summary(
             GROUP BY p.org_id, p.currency
          ) s JOIN organizations o ON o.id = s.org_id
          WHERE s.requests > 0
-         ORDER BY o.name, s.currency",
+         ORDER BY o.name, s.currency{}",
         sum_selected(filter, ""),
         sum_selected(filter, "_cents"),
         rolled_up(filter, Status::Approved, "_cents"),
         cells_source.table(),
+        rows.map(|n| format!(" LIMIT {n}")).unwrap_or_default(),
     );
     let months = format!(
         "SELECT p.month, {per_status} FROM {} p WHERE {month_condition} GROUP BY p.month ORDER BY p.month",
@@ -675,19 +690,44 @@ pub struct AccessFacts {
     pub managed: Vec<(i64, i64)>,
 }
 
+/// The facts of the active users who are members of one of `orgs` or assigned to
+/// one of them (and, with `email`, only that user).
+///
 /// # Errors
 /// Database errors, or a stored role that does not parse.
-pub async fn access_facts(db: &impl ConnectionTrait) -> Result<AccessFacts, sea_orm::DbErr> {
+pub async fn access_facts(
+    db: &impl ConnectionTrait,
+    orgs: &[i64],
+    email: Option<&str>,
+) -> Result<AccessFacts, sea_orm::DbErr> {
     use super::entities::{account_manager, membership};
-    let users = user::Entity::find()
+    let list =
+        if orgs.is_empty() { "0".to_owned() } else { orgs.iter().map(i64::to_string).collect::<Vec<_>>().join(", ") };
+    let reached = format!(
+        "(users.id IN (SELECT user_id FROM memberships WHERE org_id IN ({list})) \
+          OR users.id IN (SELECT manager_id FROM account_managers WHERE org_id IN ({list})))"
+    );
+    let mut query = user::Entity::find()
         .filter(user::Column::Status.eq(crate::domain::UserStatus::Active.as_str()))
-        .order_by_asc(user::Column::Email)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.email, u.name))
-        .collect();
+        .filter(Expr::cust(reached.clone()))
+        .order_by_asc(user::Column::Email);
+    if let Some(email) = email {
+        query = query.filter(user::Column::Email.eq(email));
+    }
+    let users: Vec<(i64, String, String)> = query.all(db).await?.into_iter().map(|u| (u.id, u.email, u.name)).collect();
+    // The same people: by id for one person, else as a subquery (there may be more of
+    // them than a statement can bind).
+    let ids: Vec<String> = users.iter().map(|(id, ..)| id.to_string()).collect();
+    let people = |column: &str| match email {
+        Some(_) => {
+            Expr::cust(format!("{column} IN ({})", if ids.is_empty() { "0".to_owned() } else { ids.join(", ") }))
+        }
+        None => {
+            Expr::cust(format!("{column} IN (SELECT users.id FROM users WHERE users.status = 'active' AND {reached})"))
+        }
+    };
     let memberships = membership::Entity::find()
+        .filter(people("memberships.user_id"))
         .all(db)
         .await?
         .into_iter()
@@ -696,8 +736,13 @@ pub async fn access_facts(db: &impl ConnectionTrait) -> Result<AccessFacts, sea_
             Ok((m.user_id, m.org_id, role))
         })
         .collect::<Result<_, sea_orm::DbErr>>()?;
-    let managed =
-        account_manager::Entity::find().all(db).await?.into_iter().map(|a| (a.manager_id, a.org_id)).collect();
+    let managed = account_manager::Entity::find()
+        .filter(people("account_managers.manager_id"))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| (a.manager_id, a.org_id))
+        .collect();
     Ok(AccessFacts { users, memberships, managed })
 }
 

@@ -60,7 +60,7 @@ struct Segment {
 
 /// A stacked bar per month: how many requests of each status.
 /// How many partner rows the pipeline page shows (by name; the download has all).
-const PIPELINE_ROWS: usize = 200;
+pub const PIPELINE_ROWS: usize = 200;
 
 fn chart(cells: &[PipelineMonth]) -> Markup {
     let mut months: BTreeMap<&str, BTreeMap<&str, i64>> = BTreeMap::new();
@@ -190,7 +190,7 @@ pub fn pipeline(nav: &Nav<'_>, p: &PipelinePage<'_>) -> Markup {
                         }
                         @if p.cells.len() > PIPELINE_ROWS {
                             p.muted {
-                                "The first " (PIPELINE_ROWS) " of " (p.cells.len()) " rows by partner name; choose a partner above, or download the CSV for every request."
+                                "The first " (PIPELINE_ROWS) " partners by name; choose a partner above, or download the CSV for every request."
                             }
                         }
                     }
