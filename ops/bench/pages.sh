@@ -22,8 +22,8 @@ PORT="${PORT:-8184}"
 BASE="http://127.0.0.1:$PORT"
 PG_SERVER="${PORTAL_BENCH_PG:-postgres://postgres@127.0.0.1:5432}"
 
-for tool in wrk psql curl; do
-  command -v "$tool" >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk postgresql-client curl >/dev/null; break; }
+for tool in wrk psql curl sqlite3; do
+  command -v "$tool" >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk postgresql-client curl sqlite3 >/dev/null; break; }
 done
 cargo build --release --quiet
 cargo bench --bench pages --no-run --quiet 2>/dev/null
@@ -51,8 +51,9 @@ roles() { # database url
   local q="SELECT MIN(o.id) FROM organizations o WHERE o.name = 'Distributor 000'"
   local dist reseller
   if [[ "$1" == sqlite* ]]; then
-    dist=$(sqlite3 "${1#sqlite://}" "$q" 2>/dev/null || true)
-    reseller=$(sqlite3 "${1#sqlite://}" "SELECT id FROM organizations WHERE name = 'Reseller 000-1'" 2>/dev/null || true)
+    local file="${1#sqlite://}"; file="${file%%\?*}"
+    dist=$(sqlite3 "$file" "$q")
+    reseller=$(sqlite3 "$file" "SELECT id FROM organizations WHERE name = 'Reseller 000-1'")
   else
     dist=$(psql "$1" -Atc "$q"); reseller=$(psql "$1" -Atc "SELECT id FROM organizations WHERE name = 'Reseller 000-1'")
   fi

@@ -197,7 +197,13 @@ pub struct NewQuery {
 /// one; it must allow the user to raise requests.
 async fn creating_org(st: &AppState, ctx: &Ctx, raw: &str) -> Result<Org, AppError> {
     let id = if raw.trim().is_empty() {
-        let mine = ctx.creatable_orgs(st);
+        let mut mine = ctx.creatable_orgs(st);
+        // Roles reach the organizations beneath one's own: among several, the one
+        // organization the user belongs to directly is the natural default.
+        let direct: Vec<i64> = mine.iter().copied().filter(|id| ctx.actor.roles.contains_key(id)).collect();
+        if mine.len() > 1 && direct.len() == 1 {
+            mine = direct;
+        }
         match mine.as_slice() {
             [only] => *only,
             [] => {
