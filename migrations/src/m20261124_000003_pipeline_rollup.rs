@@ -131,16 +131,7 @@ pub fn pause(backend: DbBackend) -> Vec<String> {
 }
 
 fn pause_rollup(backend: DbBackend) -> Vec<String> {
-    match backend {
-        DbBackend::Postgres => vec![
-            "ALTER TABLE requests DISABLE TRIGGER requests_rollup_insert_delete".to_owned(),
-            "ALTER TABLE requests DISABLE TRIGGER requests_rollup_update".to_owned(),
-        ],
-        _ => ["requests_rollup_insert", "requests_rollup_update", "requests_rollup_delete"]
-            .iter()
-            .map(|t| format!("DROP TRIGGER IF EXISTS {t}"))
-            .collect(),
-    }
+    stop(backend, "rollup")
 }
 
 pub fn resume(backend: DbBackend) -> Vec<String> {
@@ -151,25 +142,79 @@ pub fn resume(backend: DbBackend) -> Vec<String> {
 
 fn resume_rollup(backend: DbBackend) -> Vec<String> {
     let mut out = backfill(backend);
-    match backend {
-        DbBackend::Postgres => {
-            out.push("ALTER TABLE requests ENABLE TRIGGER requests_rollup_insert_delete".to_owned());
-            out.push("ALTER TABLE requests ENABLE TRIGGER requests_rollup_update".to_owned());
-        }
-        _ => out.extend(sqlite_triggers(backend)),
-    }
+    out.extend(restart(backend, "rollup", &remove(backend), &add(backend)));
     out
 }
 
-fn sqlite_triggers(backend: DbBackend) -> Vec<String> {
+/// The statements that install the row triggers named `requests_{name}_…` on
+/// `requests`, which run `remove` for the old row and `add` for the new one (on
+/// PostgreSQL through one function, `pipeline_{name}_apply`).
+pub(crate) fn install(backend: DbBackend, name: &str, remove: &str, add: &str) -> Vec<String> {
+    match backend {
+        DbBackend::Postgres => vec![
+            format!(
+                "CREATE FUNCTION pipeline_{name}_apply() RETURNS trigger AS $$
+                 BEGIN
+                   IF TG_OP IN ('UPDATE', 'DELETE') THEN {remove} END IF;
+                   IF TG_OP IN ('INSERT', 'UPDATE') THEN {add} END IF;
+                   RETURN NULL;
+                 END $$ LANGUAGE plpgsql"
+            ),
+            format!(
+                "CREATE TRIGGER requests_{name}_insert_delete AFTER INSERT OR DELETE ON requests
+                 FOR EACH ROW EXECUTE FUNCTION pipeline_{name}_apply()"
+            ),
+            format!(
+                "CREATE TRIGGER requests_{name}_update AFTER UPDATE OF {WATCHED} ON requests
+                 FOR EACH ROW EXECUTE FUNCTION pipeline_{name}_apply()"
+            ),
+        ],
+        _ => sqlite_triggers(name, remove, add),
+    }
+}
+
+/// The statements that remove what [`install`] installed.
+pub(crate) fn uninstall(backend: DbBackend, name: &str) -> Vec<String> {
+    match backend {
+        DbBackend::Postgres => vec![
+            format!("DROP TRIGGER IF EXISTS requests_{name}_insert_delete ON requests"),
+            format!("DROP TRIGGER IF EXISTS requests_{name}_update ON requests"),
+            format!("DROP FUNCTION IF EXISTS pipeline_{name}_apply()"),
+        ],
+        _ => ["insert", "update", "delete"]
+            .iter()
+            .map(|t| format!("DROP TRIGGER IF EXISTS requests_{name}_{t}"))
+            .collect(),
+    }
+}
+
+/// For a bulk load: the statements that stop the triggers (SQLite drops them, and
+/// [`restart`] makes them again).
+pub(crate) fn stop(backend: DbBackend, name: &str) -> Vec<String> {
+    match backend {
+        DbBackend::Postgres => ["insert_delete", "update"]
+            .iter()
+            .map(|t| format!("ALTER TABLE requests DISABLE TRIGGER requests_{name}_{t}"))
+            .collect(),
+        _ => uninstall(backend, name),
+    }
+}
+
+pub(crate) fn restart(backend: DbBackend, name: &str, remove: &str, add: &str) -> Vec<String> {
+    match backend {
+        DbBackend::Postgres => ["insert_delete", "update"]
+            .iter()
+            .map(|t| format!("ALTER TABLE requests ENABLE TRIGGER requests_{name}_{t}"))
+            .collect(),
+        _ => sqlite_triggers(name, remove, add),
+    }
+}
+
+fn sqlite_triggers(name: &str, remove: &str, add: &str) -> Vec<String> {
     vec![
-        format!("CREATE TRIGGER requests_rollup_insert AFTER INSERT ON requests BEGIN {} END", add(backend)),
-        format!(
-            "CREATE TRIGGER requests_rollup_update AFTER UPDATE OF {WATCHED} ON requests BEGIN {} {} END",
-            remove(backend),
-            add(backend)
-        ),
-        format!("CREATE TRIGGER requests_rollup_delete AFTER DELETE ON requests BEGIN {} END", remove(backend)),
+        format!("CREATE TRIGGER requests_{name}_insert AFTER INSERT ON requests BEGIN {add} END"),
+        format!("CREATE TRIGGER requests_{name}_update AFTER UPDATE OF {WATCHED} ON requests BEGIN {remove} {add} END"),
+        format!("CREATE TRIGGER requests_{name}_delete AFTER DELETE ON requests BEGIN {remove} END"),
     ]
 }
 
@@ -182,52 +227,16 @@ impl MigrationTrait for Migration {
         for statement in backfill(backend) {
             db.execute_unprepared(&statement).await?;
         }
-        match backend {
-            DbBackend::Postgres => {
-                db.execute_unprepared(&format!(
-                    "CREATE FUNCTION pipeline_rollup_apply() RETURNS trigger AS $$
-                     BEGIN
-                       IF TG_OP IN ('UPDATE', 'DELETE') THEN {remove} END IF;
-                       IF TG_OP IN ('INSERT', 'UPDATE') THEN {add} END IF;
-                       RETURN NULL;
-                     END $$ LANGUAGE plpgsql",
-                    remove = remove(backend),
-                    add = add(backend)
-                ))
-                .await?;
-                db.execute_unprepared(
-                    "CREATE TRIGGER requests_rollup_insert_delete AFTER INSERT OR DELETE ON requests
-                     FOR EACH ROW EXECUTE FUNCTION pipeline_rollup_apply()",
-                )
-                .await?;
-                db.execute_unprepared(&format!(
-                    "CREATE TRIGGER requests_rollup_update AFTER UPDATE OF {WATCHED} ON requests
-                     FOR EACH ROW EXECUTE FUNCTION pipeline_rollup_apply()"
-                ))
-                .await?;
-            }
-            _ => {
-                for trigger in sqlite_triggers(backend) {
-                    db.execute_unprepared(&trigger).await?;
-                }
-            }
+        for statement in install(backend, "rollup", &remove(backend), &add(backend)) {
+            db.execute_unprepared(&statement).await?;
         }
         Ok(())
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         let db = m.get_connection();
-        match m.get_database_backend() {
-            DbBackend::Postgres => {
-                db.execute_unprepared("DROP TRIGGER IF EXISTS requests_rollup_insert_delete ON requests").await?;
-                db.execute_unprepared("DROP TRIGGER IF EXISTS requests_rollup_update ON requests").await?;
-                db.execute_unprepared("DROP FUNCTION IF EXISTS pipeline_rollup_apply()").await?;
-            }
-            _ => {
-                for t in ["requests_rollup_insert", "requests_rollup_update", "requests_rollup_delete"] {
-                    db.execute_unprepared(&format!("DROP TRIGGER IF EXISTS {t}")).await?;
-                }
-            }
+        for statement in uninstall(m.get_database_backend(), "rollup") {
+            db.execute_unprepared(&statement).await?;
         }
         db.execute_unprepared("DROP TABLE pipeline_rollup").await?;
         Ok(())

@@ -9,7 +9,9 @@
 
 use sea_orm_migration::{prelude::*, sea_orm::DbBackend};
 
-use crate::m20261124_000003_pipeline_rollup::{WATCHED, add_to, contributions, create_table_named, month, remove_from};
+use crate::m20261124_000003_pipeline_rollup::{
+    add_to, contributions, create_table_named, install, month, remove_from, restart, stop, uninstall,
+};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -43,42 +45,15 @@ fn backfill(backend: DbBackend) -> Vec<String> {
     ]
 }
 
-fn sqlite_triggers(backend: DbBackend) -> Vec<String> {
-    vec![
-        format!("CREATE TRIGGER requests_totals_insert AFTER INSERT ON requests BEGIN {} END", add_all(backend)),
-        format!(
-            "CREATE TRIGGER requests_totals_update AFTER UPDATE OF {WATCHED} ON requests BEGIN {} {} END",
-            remove_all(backend),
-            add_all(backend)
-        ),
-        format!("CREATE TRIGGER requests_totals_delete AFTER DELETE ON requests BEGIN {} END", remove_all(backend)),
-    ]
-}
-
 /// Stops the triggers for a bulk load.
 pub fn pause(backend: DbBackend) -> Vec<String> {
-    match backend {
-        DbBackend::Postgres => vec![
-            "ALTER TABLE requests DISABLE TRIGGER requests_totals_insert_delete".to_owned(),
-            "ALTER TABLE requests DISABLE TRIGGER requests_totals_update".to_owned(),
-        ],
-        _ => ["insert", "update", "delete"]
-            .iter()
-            .map(|t| format!("DROP TRIGGER IF EXISTS requests_totals_{t}"))
-            .collect(),
-    }
+    stop(backend, "totals")
 }
 
 /// Rebuilds the totals after a bulk load and starts the triggers again.
 pub fn resume(backend: DbBackend) -> Vec<String> {
     let mut out = backfill(backend);
-    match backend {
-        DbBackend::Postgres => {
-            out.push("ALTER TABLE requests ENABLE TRIGGER requests_totals_insert_delete".to_owned());
-            out.push("ALTER TABLE requests ENABLE TRIGGER requests_totals_update".to_owned());
-        }
-        _ => out.extend(sqlite_triggers(backend)),
-    }
+    out.extend(restart(backend, "totals", &remove_all(backend), &add_all(backend)));
     out
 }
 
@@ -91,52 +66,16 @@ impl MigrationTrait for Migration {
         for statement in backfill(backend) {
             db.execute_unprepared(&statement).await?;
         }
-        match backend {
-            DbBackend::Postgres => {
-                db.execute_unprepared(&format!(
-                    "CREATE FUNCTION pipeline_totals_apply() RETURNS trigger AS $$
-                     BEGIN
-                       IF TG_OP IN ('UPDATE', 'DELETE') THEN {remove} END IF;
-                       IF TG_OP IN ('INSERT', 'UPDATE') THEN {add} END IF;
-                       RETURN NULL;
-                     END $$ LANGUAGE plpgsql",
-                    remove = remove_all(backend),
-                    add = add_all(backend)
-                ))
-                .await?;
-                db.execute_unprepared(
-                    "CREATE TRIGGER requests_totals_insert_delete AFTER INSERT OR DELETE ON requests
-                     FOR EACH ROW EXECUTE FUNCTION pipeline_totals_apply()",
-                )
-                .await?;
-                db.execute_unprepared(&format!(
-                    "CREATE TRIGGER requests_totals_update AFTER UPDATE OF {WATCHED} ON requests
-                     FOR EACH ROW EXECUTE FUNCTION pipeline_totals_apply()"
-                ))
-                .await?;
-            }
-            _ => {
-                for trigger in sqlite_triggers(backend) {
-                    db.execute_unprepared(&trigger).await?;
-                }
-            }
+        for statement in install(backend, "totals", &remove_all(backend), &add_all(backend)) {
+            db.execute_unprepared(&statement).await?;
         }
         Ok(())
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         let db = m.get_connection();
-        match m.get_database_backend() {
-            DbBackend::Postgres => {
-                db.execute_unprepared("DROP TRIGGER IF EXISTS requests_totals_insert_delete ON requests").await?;
-                db.execute_unprepared("DROP TRIGGER IF EXISTS requests_totals_update ON requests").await?;
-                db.execute_unprepared("DROP FUNCTION IF EXISTS pipeline_totals_apply()").await?;
-            }
-            _ => {
-                for t in ["insert", "update", "delete"] {
-                    db.execute_unprepared(&format!("DROP TRIGGER IF EXISTS requests_totals_{t}")).await?;
-                }
-            }
+        for statement in uninstall(m.get_database_backend(), "totals") {
+            db.execute_unprepared(&statement).await?;
         }
         db.execute_unprepared(&format!("DROP TABLE {TABLE}")).await?;
         Ok(())

@@ -46,6 +46,24 @@ pub enum Action {
 }
 
 impl Action {
+    /// Every action, in declaration order.
+    pub const ALL: [Action; 14] = [
+        Action::Read,
+        Action::ManageMembers,
+        Action::CreatePartner,
+        Action::SetStatus,
+        Action::Disable,
+        Action::Apply,
+        Action::CreateRequest,
+        Action::SetBudget,
+        Action::Edit,
+        Action::Submit,
+        Action::Withdraw,
+        Action::Decide,
+        Action::View,
+        Action::Export,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Action::Read => "read",

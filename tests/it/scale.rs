@@ -17,22 +17,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection};
 use crate::helpers::spawn;
 use crate::policy_table::{ROWS, World};
 
-const ACTIONS: [Action; 14] = [
-    Action::Read,
-    Action::ManageMembers,
-    Action::CreatePartner,
-    Action::SetStatus,
-    Action::Disable,
-    Action::Apply,
-    Action::CreateRequest,
-    Action::SetBudget,
-    Action::Edit,
-    Action::Submit,
-    Action::Withdraw,
-    Action::Decide,
-    Action::View,
-    Action::Export,
-];
+const ACTIONS: [Action; 14] = Action::ALL;
 const PARTNER_ROLES: [Role; 3] = [Role::Viewer, Role::Member, Role::Admin];
 const VENDOR_ROLES: [Role; 4] = [Role::Staff, Role::ChannelManager, Role::Finance, Role::Admin];
 const STATUSES: [&str; 5] = ["draft", "in_review", "changes_requested", "approved", "withdrawn"];
