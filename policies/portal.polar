@@ -105,6 +105,22 @@ within_reach(user: User, role: String, org: Organization) if
   org.is_vendor and
   has_role(user, "admin", org);
 
+# Invitations: nothing is granted until the invited person accepts, signed in as the
+# invited account (who may invite whom is the "apply" rule above, for a new member).
+# Vendor staff never join a partner organization, whoever invites them; invitations
+# to the vendor org come from its admins, who hand out any role there.
+resource Invitation {
+  permissions = ["accept"];
+}
+
+has_permission(user: User, "accept", invitation: Invitation) if
+  user.active and
+  not invitation.org.is_vendor and
+  user.vendor_role = "";
+has_permission(user: User, "accept", invitation: Invitation) if
+  user.active and
+  invitation.org.is_vendor;
+
 # Requests. request.step_decider names who decides the current step
 # ("account_manager" or a vendor role; "" when no step is current), and
 # request.other_deciders lists everyone who decided, or was represented in, an

@@ -26,9 +26,21 @@ pub enum AppError {
     /// Bad input that has no form to go back to (a form re-renders itself instead).
     #[error("{0}")]
     Invalid(String),
+    /// An address (its query) that cannot be read; the message says why.
+    #[error("{0}")]
+    BadRequest(String),
     /// The request body is larger than any form of ours.
     #[error("too large")]
     TooLarge,
+    /// An address longer than any of ours.
+    #[error("address too long")]
+    UriTooLong,
+    /// Request headers larger than any browser of ours sends.
+    #[error("headers too large")]
+    HeadersTooLarge,
+    /// A method the address does not take (a PUT to a page, say).
+    #[error("method not allowed")]
+    MethodNotAllowed,
     /// Someone else acted first.
     #[error("{0}")]
     Stale(String),
@@ -77,6 +89,19 @@ impl IntoResponse for AppError {
                     .to_owned(),
             ),
             AppError::Invalid(msg) => (StatusCode::UNPROCESSABLE_ENTITY, msg.clone()),
+            AppError::BadRequest(msg) => (StatusCode::BAD_REQUEST, msg.clone()),
+            AppError::UriTooLong => {
+                (StatusCode::URI_TOO_LONG, "That address is longer than any this portal serves.".to_owned())
+            }
+            AppError::HeadersTooLarge => (
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                "The request's headers (its cookies, say) are larger than this portal accepts. \
+                 Clearing this site's cookies and signing in again fixes it."
+                    .to_owned(),
+            ),
+            AppError::MethodNotAllowed => {
+                (StatusCode::METHOD_NOT_ALLOWED, "This address does not take that kind of request.".to_owned())
+            }
             AppError::Stale(msg) => (StatusCode::CONFLICT, msg.clone()),
             AppError::TooLarge => {
                 (StatusCode::PAYLOAD_TOO_LARGE, "That form is larger than any this portal accepts.".to_owned())

@@ -58,8 +58,9 @@ pub fn app(state: AppState) -> Router {
     http::router(state)
 }
 
-/// Deletes expired sessions and stale sign-in counters; returns how many of each went.
-/// Safe to run on every instance at once: two idempotent DELETEs.
+/// Deletes expired sessions, and stale sign-in counters with the addresses accounts
+/// no longer sign in from; returns how many sessions and how many of the others went.
+/// Safe to run on every instance at once: idempotent DELETEs.
 ///
 /// # Errors
 /// Database errors.
@@ -68,7 +69,8 @@ pub async fn purge_once(state: &AppState) -> Result<(u64, u64), sea_orm::DbErr> 
     let idle = chrono::Duration::from_std(state.settings.session_idle).unwrap_or(chrono::Duration::minutes(30));
     let absolute = chrono::Duration::from_std(state.settings.session_absolute).unwrap_or(chrono::Duration::hours(12));
     let sessions = store::sessions::delete_expired(&state.db, now - idle, now - absolute).await?;
-    let counters = store::throttle::delete_stale(&state.db, now - services::auth::FAILURE_WINDOW, now).await?;
+    let counters = store::throttle::delete_stale(&state.db, now - services::auth::FAILURE_WINDOW, now).await?
+        + store::throttle::forget_addresses(&state.db, now - services::auth::KNOWN_ADDRESS_FOR).await?;
     Ok((sessions, counters))
 }
 

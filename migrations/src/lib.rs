@@ -10,6 +10,8 @@ mod m20261124_000003_pipeline_rollup;
 mod m20261126_000004_org_closure;
 mod m20261126_000005_queue_indexes;
 mod m20261126_000006_pipeline_totals;
+mod m20261126_000007_sign_in_addresses;
+mod m20261126_000008_invitations_by_consent;
 
 /// For bulk loads (the benchmark data set): stop the pipeline roll-up's per-row
 /// triggers, and afterwards rebuild the roll-up in one statement and start them.
@@ -29,6 +31,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000004_org_closure::Migration),
             Box::new(m20261126_000005_queue_indexes::Migration),
             Box::new(m20261126_000006_pipeline_totals::Migration),
+            Box::new(m20261126_000007_sign_in_addresses::Migration),
+            Box::new(m20261126_000008_invitations_by_consent::Migration),
         ]
     }
 }

@@ -99,6 +99,12 @@ run() { # label url
     for path in "/orgs/$blue" "/requests/$request" /reports/pipeline; do throughput "bob" "$bob" "$path" 0; done
   fi
   kill "$server"; wait "$server" 2>/dev/null || true; server=""
+  # An engine error answers a page as if refused; the run fails on any.
+  if grep -q "policy evaluation" "$work/server.log"; then
+    echo "$1: the policy engine failed during the run:" >&2
+    grep "policy evaluation" "$work/server.log" | head -5 >&2
+    failed=1
+  fi
 }
 
 if [ "$WHICH" != postgres ]; then

@@ -373,6 +373,15 @@ pub struct Request {
     pub other_deciders: Vec<i64>,
 }
 
+/// An invitation to join an organization with a role, as its invited person answers it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PolarClass)]
+pub struct Invitation {
+    #[polar(attribute)]
+    pub org: Organization,
+    #[polar(attribute)]
+    pub role: String,
+}
+
 /// A report, as a target of viewing and exporting.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PolarClass)]
 pub struct Report {
@@ -388,6 +397,7 @@ pub enum Target {
     Change(RoleChange),
     Request(Request),
     Report(Report),
+    Invitation(Invitation),
 }
 
 /// A resource the policy decides on.
@@ -409,6 +419,7 @@ impl Resource for Target {
             Target::Change(r) => r.canonical(canon),
             Target::Request(r) => r.canonical(canon),
             Target::Report(r) => r.canonical(canon),
+            Target::Invitation(r) => r.canonical(canon),
         }
     }
 }
@@ -467,6 +478,15 @@ impl Resource for Request {
             step_decider: self.step_decider.clone(),
             other_deciders: self.other_deciders.iter().map(|d| canon.user(*d)).collect(),
         })
+    }
+}
+
+impl Resource for Invitation {
+    fn target(&self) -> Target {
+        Target::Invitation(self.clone())
+    }
+    fn canonical(&self, canon: &mut Canon) -> Target {
+        Target::Invitation(Invitation { org: self.org.canonical(canon), role: self.role.clone() })
     }
 }
 

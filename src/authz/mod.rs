@@ -17,7 +17,7 @@ use std::{
 };
 
 pub use classes::{
-    Account, Actor, Canon, Organization, PolarUser, Report, Request, Resource, RoleChange, RoleSet, Target,
+    Account, Actor, Canon, Invitation, Organization, PolarUser, Report, Request, Resource, RoleChange, RoleSet, Target,
 };
 use oso::{Oso, PolarClass};
 pub use scope::Scope;
@@ -43,11 +43,12 @@ pub enum Action {
     Decide,
     View,
     Export,
+    Accept,
 }
 
 impl Action {
     /// Every action, in declaration order.
-    pub const ALL: [Action; 14] = [
+    pub const ALL: [Action; 15] = [
         Action::Read,
         Action::ManageMembers,
         Action::CreatePartner,
@@ -62,6 +63,7 @@ impl Action {
         Action::Decide,
         Action::View,
         Action::Export,
+        Action::Accept,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -80,6 +82,7 @@ impl Action {
             Action::Decide => "decide",
             Action::View => "view",
             Action::Export => "export",
+            Action::Accept => "accept",
         }
     }
 }
@@ -131,6 +134,7 @@ pub struct Authz {
     memo: Arc<quick_cache::sync::Cache<MemoKey, bool>>,
     checks: Arc<AtomicU64>,
     evaluations: Arc<AtomicU64>,
+    errors: Arc<AtomicU64>,
 }
 
 impl Authz {
@@ -181,15 +185,23 @@ impl Authz {
             memo: Arc::new(quick_cache::sync::Cache::new(MEMO_CAPACITY)),
             checks: Arc::new(AtomicU64::new(0)),
             evaluations: Arc::new(AtomicU64::new(0)),
+            errors: Arc::new(AtomicU64::new(0)),
         }
     }
 
     /// Asks the policy, or the memo of its earlier answers. The question is the
     /// actor projected onto the resource's organizations, with ids renamed in order
     /// of appearance: exactly what Polar is given, so an answer can only be reused
-    /// for the same question. An engine error counts as a denial, is logged, and is
-    /// not remembered.
-    pub fn allowed<R: Resource + ?Sized>(&self, actor: &Actor, action: Action, resource: &R) -> bool {
+    /// for the same question. An engine error is never remembered.
+    ///
+    /// # Errors
+    /// The engine failed to evaluate the policy: a bug in the policy or the classes.
+    pub fn check<R: Resource + ?Sized>(
+        &self,
+        actor: &Actor,
+        action: Action,
+        resource: &R,
+    ) -> Result<bool, PolicyError> {
         self.checks.fetch_add(1, Ordering::Relaxed);
         let mut canon = Canon::default();
         canon.user(actor.id);
@@ -199,24 +211,48 @@ impl Authz {
         let target = resource.canonical(&mut canon);
         let key = (action, actor.project(&canon), target);
         if let Some(answer) = self.memo.get(&key) {
-            return answer;
+            return Ok(answer);
         }
-        let answer = self.evaluate(&key.1, action, &key.2);
-        if let Some(answer) = answer {
-            self.memo.insert(key, answer);
-        }
-        answer.unwrap_or(false)
+        let answer = self.evaluate(&key.1, action, &key.2)?;
+        self.memo.insert(key, answer);
+        Ok(answer)
+    }
+
+    /// [`Authz::check`] where an answer is needed to draw a page (whether to offer a
+    /// button): an engine error is logged, counted in [`Authz::errors_seen`] and
+    /// answered as a denial. Gates that let an action through use `check`, so that an
+    /// error fails the request instead of quietly refusing it.
+    pub fn allowed<R: Resource + ?Sized>(&self, actor: &Actor, action: Action, resource: &R) -> bool {
+        self.check(actor, action, resource).unwrap_or_else(|err| self.failed(&err, action))
     }
 
     /// Asks the engine directly with everything known about the actor (their roles
     /// in every organization of the tree) and the resource as it is: no projection,
-    /// no renaming, no memo. What [`Authz::allowed`] must always agree with.
-    pub fn allowed_uncached<R: Resource + ?Sized>(&self, actor: &Actor, action: Action, resource: &R) -> bool {
-        let everything = PolarUser::everything(actor);
-        self.evaluate(&everything, action, &resource.target()).unwrap_or(false)
+    /// no renaming, no memo. What [`Authz::check`] must always agree with.
+    ///
+    /// # Errors
+    /// As [`Authz::check`].
+    pub fn check_uncached<R: Resource + ?Sized>(
+        &self,
+        actor: &Actor,
+        action: Action,
+        resource: &R,
+    ) -> Result<bool, PolicyError> {
+        self.evaluate(&PolarUser::everything(actor), action, &resource.target())
     }
 
-    fn evaluate(&self, user: &PolarUser, action: Action, target: &Target) -> Option<bool> {
+    /// [`Authz::check_uncached`], with errors handled as in [`Authz::allowed`].
+    pub fn allowed_uncached<R: Resource + ?Sized>(&self, actor: &Actor, action: Action, resource: &R) -> bool {
+        self.check_uncached(actor, action, resource).unwrap_or_else(|err| self.failed(&err, action))
+    }
+
+    fn failed(&self, err: &PolicyError, action: Action) -> bool {
+        self.errors.fetch_add(1, Ordering::Relaxed);
+        tracing::error!(%err, action = action.as_str(), "policy evaluation failed; denying");
+        false
+    }
+
+    fn evaluate(&self, user: &PolarUser, action: Action, target: &Target) -> Result<bool, PolicyError> {
         self.evaluations.fetch_add(1, Ordering::Relaxed);
         let user = user.clone();
         let action_name = action.as_str();
@@ -226,14 +262,15 @@ impl Authz {
             Target::Change(r) => self.oso.is_allowed(user, action_name, r),
             Target::Request(r) => self.oso.is_allowed(user, action_name, r),
             Target::Report(r) => self.oso.is_allowed(user, action_name, r),
+            Target::Invitation(r) => self.oso.is_allowed(user, action_name, r),
         };
-        match answer {
-            Ok(answer) => Some(answer),
-            Err(err) => {
-                tracing::error!(%err, action = action_name, "policy evaluation failed; denying");
-                None
-            }
-        }
+        Ok(answer?)
+    }
+
+    /// How many engine errors [`Authz::allowed`] has turned into denials: zero unless
+    /// the policy has a bug (the test suite and the benchmarks insist on zero).
+    pub fn errors_seen(&self) -> u64 {
+        self.errors.load(Ordering::Relaxed)
     }
 
     /// How many checks this instance has answered (for the benchmark's per-page count).
@@ -247,14 +284,18 @@ impl Authz {
     }
 }
 
+/// The classes Polar sees. The resources are values, compared by value: Polar
+/// unifies instances (`forall(org in account.orgs, …)` does, for an account in two
+/// organizations) and fails on a class without an equality check.
 fn registered() -> Result<Oso, PolicyError> {
     let mut oso = Oso::new();
     oso.register_class(PolarUser::get_polar_class())?;
-    oso.register_class(Organization::get_polar_class())?;
-    oso.register_class(Account::get_polar_class())?;
-    oso.register_class(RoleChange::get_polar_class())?;
-    oso.register_class(Request::get_polar_class())?;
-    oso.register_class(Report::get_polar_class())?;
+    oso.register_class(Organization::get_polar_class_builder().with_equality_check().build())?;
+    oso.register_class(Account::get_polar_class_builder().with_equality_check().build())?;
+    oso.register_class(RoleChange::get_polar_class_builder().with_equality_check().build())?;
+    oso.register_class(Request::get_polar_class_builder().with_equality_check().build())?;
+    oso.register_class(Report::get_polar_class_builder().with_equality_check().build())?;
+    oso.register_class(Invitation::get_polar_class_builder().with_equality_check().build())?;
     Ok(oso)
 }
 

@@ -6,7 +6,10 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 
-use super::{Ctx, forms::Form};
+use super::{
+    Ctx,
+    extract::{Form, Query},
+};
 use crate::{
     AppState,
     error::AppError,
@@ -20,7 +23,7 @@ pub struct Notice {
     done: String,
 }
 
-pub async fn show(ctx: Ctx, axum::extract::Query(notice): axum::extract::Query<Notice>) -> Response {
+pub async fn show(ctx: Ctx, Query(notice): Query<Notice>) -> Response {
     let notice = (notice.done == "password").then_some("Your password is changed; your other sessions have ended.");
     views::account::page(&ctx.nav(), &ctx.user, None, notice).into_response()
 }

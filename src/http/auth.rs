@@ -1,7 +1,7 @@
 //! `GET/POST /login`, `POST /logout`.
 
 use axum::{
-    extract::{Extension, Query, State},
+    extract::{Extension, State},
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
@@ -11,7 +11,10 @@ use axum_extra::extract::{
 };
 use serde::Deserialize;
 
-use super::{CSRF_COOKIE, Ctx, RequestInfo, SESSION_COOKIE, forms::Form};
+use super::{
+    CSRF_COOKIE, Ctx, RequestInfo, SESSION_COOKIE,
+    extract::{Form, Query},
+};
 use crate::{
     AppState,
     error::AppError,

@@ -106,10 +106,12 @@ impl Ctx {
     }
 
     /// Asks the policy; a refusal is audited and answers 404 for a read (the thing's
-    /// existence is not revealed) or 403 for any other action.
+    /// existence is not revealed) or 403 for any other action. An engine error fails
+    /// the request (500): it is a bug in the policy, never a refusal.
     ///
     /// # Errors
-    /// `NotFound` or `Forbidden` when refused; database errors while auditing.
+    /// `NotFound` or `Forbidden` when refused; `Internal` on an engine error; database
+    /// errors while auditing.
     pub async fn require<R>(
         &self,
         st: &AppState,
@@ -120,7 +122,11 @@ impl Ctx {
     where
         R: Resource,
     {
-        if st.authz.allowed(&self.actor, action, resource) {
+        let allowed = st
+            .authz
+            .check(&self.actor, action, resource)
+            .map_err(|err| AppError::Internal(format!("policy evaluation of {} failed: {err}", action.as_str())))?;
+        if allowed {
             return Ok(());
         }
         services::audit_denied(

@@ -2,7 +2,7 @@
 //! and `POST /users/{id}/disable`.
 
 use axum::{
-    extract::{Path, State},
+    extract::State,
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::{
     Ctx,
-    forms::Form,
+    extract::{Form, Path},
     orgs::{PageState, readable_org, render_show},
     path_id,
 };
@@ -27,7 +27,7 @@ use crate::{
 pub struct AddMemberForm {
     #[serde(default)]
     email: String,
-    /// Only for someone without an account yet, who is then invited.
+    /// Optional: the name suggested to someone new when they accept.
     #[serde(default)]
     name: String,
     #[serde(default)]
@@ -76,6 +76,8 @@ fn change(polar: &Organization, user_id: i64, role: Option<Role>, current: Optio
     }
 }
 
+/// Invites someone by email, with or without an account: the same answer either
+/// way, and nothing granted until they accept (see `services::members::invite`).
 pub async fn add(
     State(st): State<AppState>,
     ctx: Ctx,
@@ -84,56 +86,35 @@ pub async fn add(
 ) -> Result<Response, AppError> {
     let (org, polar) = readable_org(&st, &ctx, &id).await?;
     ctx.require(&st, Action::ManageMembers, &polar, ("organization", Some(org.id))).await?;
-    let parsed = Email::parse(&form.email).and_then(|email| Ok((email, Role::parse_for(&form.role, org.kind)?)));
-    let (email, role) = match parsed {
+    let parsed = Email::parse(&form.email).and_then(|email| {
+        let role = Role::parse_for(&form.role, org.kind)?;
+        let name = match form.name.trim() {
+            "" => None,
+            raw => Some(PersonName::parse(raw)?),
+        };
+        Ok((email, role, name))
+    });
+    let (email, role, name) = match parsed {
         Ok(v) => v,
         Err(invalid) => return refuse(&st, &ctx, org, polar, &invalid.0, Some(&form)).await,
     };
-    let Some((user, _)) = store::users::find_by_email(&st.db, &email).await? else {
-        return invite(&st, &ctx, org, polar, &email, role, &form).await;
-    };
-    ctx.require(&st, Action::Apply, &change(&polar, user.id, Some(role), None), ("organization", Some(org.id))).await?;
-    match services::members::add(&st.db, ctx.who(), &org, &user, role).await {
-        Ok(()) => Ok(Redirect::to(&format!("/orgs/{}?done=added", org.id)).into_response()),
-        Err(services::Error::Invalid(invalid)) => refuse(&st, &ctx, org, polar, &invalid.0, Some(&form)).await,
-        Err(err) => Err(err.into()),
-    }
-}
-
-/// Invites someone who has no account yet: the new account joins as an invited member
-/// and the page shows the one-time link with which they choose a password.
-async fn invite(
-    st: &AppState,
-    ctx: &Ctx,
-    org: Org,
-    polar: Organization,
-    email: &Email,
-    role: Role,
-    form: &AddMemberForm,
-) -> Result<Response, AppError> {
-    let name = if form.name.trim().is_empty() {
-        let msg = format!("No account uses {email} yet. Enter their name to invite them.");
-        return refuse(st, ctx, org, polar, &msg, Some(form)).await;
-    } else {
-        match PersonName::parse(&form.name) {
-            Ok(name) => name,
-            Err(invalid) => return refuse(st, ctx, org, polar, &invalid.0, Some(form)).await,
-        }
-    };
-    // A new account is nobody yet (id 0): the change is checked for the role alone.
-    ctx.require(st, Action::Apply, &change(&polar, 0, Some(role), None), ("organization", Some(org.id))).await?;
-    match services::members::invite(&st.db, ctx.who(), &org, email, &name, role).await {
+    // Who may invite whom: the role must be within the inviter's reach. The person is
+    // nobody here yet (id 0), whether or not they have an account elsewhere.
+    ctx.require(&st, Action::Apply, &change(&polar, 0, Some(role), None), ("organization", Some(org.id))).await?;
+    match services::members::invite(&st.db, ctx.who(), &org, &email, name.as_ref(), role).await {
         Ok(token) => {
             let link = format!("/invitations/{token}");
             let notice = format!(
-                "{} is invited. Send them this link to choose a password; it works once, for {} days.",
-                email,
+                "{email} is invited to {} as {}. Send them this link; it works once, for {} days. \
+                 Nothing changes until they accept; someone who has an account accepts after signing in.",
+                org.name,
+                role.label(),
                 services::members::INVITATION_DAYS
             );
             let state = PageState { notice: Some(&notice), invitation: Some(&link), ..PageState::default() };
-            Ok(render_show(st, ctx, org, polar, state).await?.into_response())
+            Ok(render_show(&st, &ctx, org, polar, state).await?.into_response())
         }
-        Err(services::Error::Invalid(invalid)) => refuse(st, ctx, org, polar, &invalid.0, Some(form)).await,
+        Err(services::Error::Invalid(invalid)) => refuse(&st, &ctx, org, polar, &invalid.0, Some(&form)).await,
         Err(err) => Err(err.into()),
     }
 }

@@ -5,7 +5,7 @@ mod account;
 mod auth;
 pub mod context;
 mod dashboard;
-mod forms;
+mod extract;
 mod invitations;
 mod members;
 mod notifications;
@@ -37,6 +37,15 @@ pub const SESSION_COOKIE: &str = "portal_session";
 pub const CSRF_COOKIE: &str = "portal_csrf";
 /// Forms are small; anything larger is refused before it is read.
 const BODY_LIMIT: usize = 64 * 1024;
+/// The longest address and the largest request head the portal reads. Both are
+/// below hyper's own limits (64 KiB addresses, about 400 KiB heads, 100 headers),
+/// which answer with an empty 414 or 431 before any of our code runs; below them the
+/// refusal is the portal's page.
+const MAX_URI: usize = 8 * 1024;
+const MAX_HEAD: usize = 32 * 1024;
+const MAX_HEADERS: usize = 64;
+/// Sent on every answer when the portal is served over HTTPS (secure cookies).
+const HSTS: &str = "max-age=31536000; includeSubDomains";
 /// No script at all, styles only from our own stylesheet, no framing.
 const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
@@ -106,8 +115,11 @@ pub fn router(state: AppState) -> Router {
         .route("/delegations", get(notifications::delegations_page).post(notifications::delegate))
         .route("/delegations/{id}/revoke", post(notifications::revoke))
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), guard))
+        .layer(middleware::from_fn(head_limits))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(middleware::from_fn_with_state(state.clone(), transport_security))
         .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
@@ -148,6 +160,33 @@ async fn stylesheet() -> Response {
 
 async fn not_found() -> AppError {
     AppError::NotFound
+}
+
+async fn method_not_allowed() -> AppError {
+    AppError::MethodNotAllowed
+}
+
+/// Refuses an oversized address or head with the portal's page, before the guard
+/// reads the session.
+async fn head_limits(req: Request, next: Next) -> Result<Response, AppError> {
+    if req.uri().path_and_query().map_or(0, |p| p.as_str().len()) > MAX_URI {
+        return Err(AppError::UriTooLong);
+    }
+    let head: usize = req.headers().iter().map(|(name, value)| name.as_str().len() + value.len() + 4).sum();
+    if head > MAX_HEAD || req.headers().len() > MAX_HEADERS {
+        return Err(AppError::HeadersTooLarge);
+    }
+    Ok(next.run(req).await)
+}
+
+/// `Strict-Transport-Security` on every answer when the portal runs behind HTTPS
+/// (`PORTAL_SECURE_COOKIES=true`), so browsers never reach it over plain HTTP again.
+async fn transport_security(State(st): State<AppState>, req: Request, next: Next) -> Response {
+    let mut response = next.run(req).await;
+    if st.settings.secure_cookies {
+        response.headers_mut().entry(header::STRICT_TRANSPORT_SECURITY).or_insert(HeaderValue::from_static(HSTS));
+    }
+    response
 }
 
 /// The client's address: the TCP peer, or behind a trusted proxy the last

@@ -2,7 +2,7 @@
 //! `GET/POST /delegations`, `POST /delegations/{id}/revoke`.
 
 use axum::{
-    extract::{Path, Query, State},
+    extract::State,
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
@@ -10,7 +10,11 @@ use chrono::Utc;
 use maud::Markup;
 use serde::Deserialize;
 
-use super::{Ctx, forms::Form, path_id};
+use super::{
+    Ctx,
+    extract::{Form, Path, Query},
+    path_id,
+};
 use crate::{
     AppState,
     error::AppError,

@@ -1,13 +1,18 @@
 //! `GET/POST /orgs`, `GET /orgs/{id}`.
 
 use axum::{
-    extract::{Path, Query, State},
+    extract::State,
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
 use maud::Markup;
 
-use super::{Ctx, context::sql_filter, forms::Form, path_id};
+use super::{
+    Ctx,
+    context::sql_filter,
+    extract::{Form, Path, Query},
+    path_id,
+};
 use crate::{
     AppState,
     authz::{Account, Action, Organization, RoleChange},
@@ -37,6 +42,9 @@ pub struct ListQuery {
     pub after: String,
 }
 
+/// Waiting invitations an organization's page lists, newest first.
+const INVITATIONS_SHOWN: u64 = 50;
+
 /// Organizations per page of the list.
 const PAGE: u64 = 50;
 
@@ -44,6 +52,7 @@ fn notice_text(done: &str) -> Option<&'static str> {
     match done {
         "created" => Some("The organization is created."),
         "added" => Some("The member is added."),
+        "joined" => Some("You have joined this organization."),
         "role" => Some("The role is changed."),
         "removed" => Some("The member is removed."),
         "disabled" => Some("The account is disabled and its sessions have ended."),
@@ -209,6 +218,11 @@ pub async fn render_show(
     } else {
         Vec::new()
     };
+    let invitations = if can_manage {
+        store::invitations::waiting(&st.db, org.id, chrono::Utc::now(), INVITATIONS_SHOWN).await?
+    } else {
+        Vec::new()
+    };
     let can_set_status = ctx.can(st, Action::SetStatus, &polar);
     let can_set_budget = ctx.can(st, Action::SetBudget, &polar);
     let mut budgets = Vec::new();
@@ -240,6 +254,7 @@ pub async fn render_show(
             error: state.error,
             add_member: state.add_member,
             invitation: state.invitation,
+            invitations: &invitations,
             can_set_status,
             budgets: &budgets,
             budget_form: can_set_budget.then(|| state.budget.unwrap_or_default()),

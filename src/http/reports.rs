@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use axum::{
     body::Body,
-    extract::{Query, State},
+    extract::State,
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
@@ -13,7 +13,7 @@ use chrono::Utc;
 use futures_util::{StreamExt as _, future::BoxFuture};
 use maud::Markup;
 
-use super::{Ctx, context::sql_filter};
+use super::{Ctx, context::sql_filter, extract::Query};
 use crate::{
     AppState,
     authz::{Action, Organization, Report, Scope},

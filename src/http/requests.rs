@@ -2,7 +2,7 @@
 //! the actions on it (submit, withdraw, decide). `/approvals`: the decider's queue.
 
 use axum::{
-    extract::{Path, Query, State},
+    extract::State,
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
@@ -10,13 +10,18 @@ use chrono::{NaiveDate, Utc};
 use maud::Markup;
 use serde::Deserialize;
 
-use super::{Ctx, context::sql_filter, forms::Form, path_id};
+use super::{
+    Ctx,
+    context::sql_filter,
+    extract::{Form, Path, Query},
+    path_id,
+};
 use crate::{
     AppState,
     authz::{self, Action, Organization},
     domain::{Decision, Fields, FieldsInput, Org, RequestKind, Status, request::StepStatus},
     error::AppError,
-    services,
+    services::{self, requests::Then},
     store::{
         self,
         requests::{Cursor, ListFilter, RequestRecord, Sort, Step},
@@ -298,6 +303,12 @@ pub struct RequestForm {
     fields: FieldsInput,
 }
 
+impl RequestForm {
+    fn then(&self) -> Then {
+        if self.then == "submit" { Then::Submit } else { Then::Save }
+    }
+}
+
 pub async fn create(State(st): State<AppState>, ctx: Ctx, Form(form): Form<RequestForm>) -> Result<Response, AppError> {
     let kind = RequestKind::parse(&form.kind).map_err(|e| AppError::Invalid(e.0))?;
     let org = creating_org(&st, &ctx, &form.org).await?;
@@ -316,22 +327,14 @@ pub async fn create(State(st): State<AppState>, ctx: Ctx, Form(form): Form<Reque
         Ok(fields) => fields,
         Err(invalid) => return refuse(invalid.0).await,
     };
-    let id = match services::requests::create(&st.db, ctx.who(), &org, &fields, &key).await {
+    let then = form.then();
+    let id = match services::requests::create(&st.db, &st.chains, ctx.who(), &org, &fields, &key, then).await {
         Ok(id) => id,
         Err(services::Error::Invalid(invalid)) => return refuse(invalid.0).await,
         Err(err) => return Err(err.into()),
     };
-    if form.then == "submit" {
-        let request = store::requests::find(&st.db, id).await?.ok_or(AppError::NotFound)?;
-        if request.status == Status::Draft {
-            match services::requests::submit(&st.db, &st.chains, ctx.who(), &org, &request, request.version).await {
-                Ok(()) | Err(services::Error::Stale(_)) => {}
-                Err(err) => return Err(err.into()),
-            }
-        }
-        return Ok(Redirect::to(&format!("/requests/{id}?done=submitted")).into_response());
-    }
-    Ok(Redirect::to(&format!("/requests/{id}?done=saved")).into_response())
+    let done = if then == Then::Submit { "submitted" } else { "saved" };
+    Ok(Redirect::to(&format!("/requests/{id}?done={done}")).into_response())
 }
 
 // ---- one request ------------------------------------------------------------
@@ -502,17 +505,14 @@ pub async fn update(
         Ok(fields) => fields,
         Err(invalid) => return refuse(invalid.0).await,
     };
-    match services::requests::update(&st.db, ctx.who(), &loaded.org, r, seen, &fields).await {
+    let then = form.then();
+    match services::requests::update(&st.db, &st.chains, ctx.who(), &loaded.org, r, seen, &fields, then).await {
         Ok(()) => {}
         Err(services::Error::Invalid(invalid)) => return refuse(invalid.0).await,
         Err(err) => return Err(err.into()),
     }
-    if form.then == "submit" {
-        let fresh = store::requests::find(&st.db, r.id).await?.ok_or(AppError::NotFound)?;
-        services::requests::submit(&st.db, &st.chains, ctx.who(), &loaded.org, &fresh, fresh.version).await?;
-        return Ok(Redirect::to(&format!("/requests/{}?done=submitted", r.id)).into_response());
-    }
-    Ok(Redirect::to(&format!("/requests/{}?done=edited", r.id)).into_response())
+    let done = if then == Then::Submit { "submitted" } else { "edited" };
+    Ok(Redirect::to(&format!("/requests/{}?done={done}", r.id)).into_response())
 }
 
 #[derive(Debug, Default, Deserialize)]

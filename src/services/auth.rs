@@ -2,8 +2,9 @@
 //!
 //! Sessions are our own table rather than tower-sessions': ending every session of one
 //! user (on a password change or when an account is disabled) needs sessions indexed
-//! by user, which its opaque records are not, and we refresh `last_seen_at` at most
-//! once a minute so that reading a page rarely writes.
+//! by user, which its opaque records are not, and `last_seen_at` is refreshed only
+//! when it is a second or more behind, so that the bursts a page makes (a redirect,
+//! a download) write once while the idle timeout holds to the second.
 //!
 //! Sign-in throttling is ours too: tower_governor and similar layers count requests
 //! per key in the process's memory, while we must count *failed* sign-ins (known only
@@ -25,12 +26,14 @@ use crate::store::{
     sessions::{SessionRow, UserFacts},
 };
 
-/// How long after the last write a session's `last_seen_at` is refreshed again; this
-/// keeps most page views free of writes at the cost of a minute's precision on the
-/// idle timeout.
-const TOUCH_EVERY: ChronoDuration = ChronoDuration::seconds(60);
+/// How far behind a session's `last_seen_at` may fall before a request refreshes it:
+/// the precision of the idle timeout. A session ends no earlier than its idle
+/// setting after its last use, and no more than this later.
+const TOUCH_EVERY: ChronoDuration = ChronoDuration::seconds(1);
 /// Failed sign-ins further apart than this start a fresh count.
 pub const FAILURE_WINDOW: ChronoDuration = ChronoDuration::minutes(15);
+/// An address an account signed in from within this long is one of its usual ones.
+pub const KNOWN_ADDRESS_FOR: ChronoDuration = ChronoDuration::days(90);
 
 /// A random 256-bit token, URL-safe.
 pub fn random_token() -> String {
@@ -79,23 +82,20 @@ fn seconds_until(until: DateTime<Utc>, now: DateTime<Utc>) -> u64 {
     u64::try_from((until - now).num_milliseconds()).map_or(0, |ms| ms.div_ceil(1000))
 }
 
-/// The lock on `key`, if one is in force; expired locks and stale counts are cleared.
-async fn locked_for(db: &DatabaseConnection, key: &str, now: DateTime<Utc>) -> Result<Option<u64>, sea_orm::DbErr> {
+/// How long `key` makes attempts wait, if it does; a count whose window has passed
+/// (and whose wait is over) is cleared.
+async fn waiting_for(db: &DatabaseConnection, key: &str, now: DateTime<Utc>) -> Result<Option<u64>, sea_orm::DbErr> {
     let Some(counter) = store::throttle::get(db, key).await? else { return Ok(None) };
-    match counter.locked_until {
-        Some(until) if until > now => Ok(Some(seconds_until(until, now).max(1))),
-        Some(_) => {
-            store::throttle::clear(db, key).await?;
-            Ok(None)
-        }
-        None if now - counter.window_started_at > FAILURE_WINDOW => {
-            store::throttle::clear(db, key).await?;
-            Ok(None)
-        }
-        None => Ok(None),
+    if let Some(until) = counter.locked_until.filter(|until| *until > now) {
+        return Ok(Some(seconds_until(until, now).max(1)));
     }
+    if now - counter.window_started_at > FAILURE_WINDOW {
+        store::throttle::clear(db, key).await?;
+    }
+    Ok(None)
 }
 
+/// Counts a failure on `key` and locks it for `lockout` at `max` failures.
 async fn count_failure(
     db: &DatabaseConnection,
     key: &str,
@@ -111,10 +111,41 @@ async fn count_failure(
     Ok(())
 }
 
+/// Counts a failure on the account across all addresses and sets how long its next
+/// attempt from an address it has not signed in from must wait.
+async fn slow_down(
+    db: &DatabaseConnection,
+    key: &str,
+    throttle: ThrottleSettings,
+    now: DateTime<Utc>,
+) -> Result<(), sea_orm::DbErr> {
+    let failures = store::throttle::add_failure(db, key, now).await?;
+    let failures = u32::try_from(failures).unwrap_or(u32::MAX);
+    if let Some(wait) = account_delay(failures, throttle.max_failures_per_account, throttle.lockout) {
+        store::throttle::delay(db, key, now + wait).await?;
+    }
+    Ok(())
+}
+
+/// The wait an account's `failures`-th failure imposes: none for the first
+/// `free - 1`, then one second doubling with every further failure, up to `cap`.
+fn account_delay(failures: u32, free: u32, cap: std::time::Duration) -> Option<ChronoDuration> {
+    let over = failures.checked_sub(free)?;
+    let seconds = 1u64.checked_shl(over.min(62)).unwrap_or(u64::MAX).min(cap.as_secs().max(1));
+    Some(ChronoDuration::seconds(i64::try_from(seconds).unwrap_or(i64::MAX)))
+}
+
 /// Checks the credentials and opens a session.
 ///
-/// Throttled keys are refused before any hashing, so a flood of attempts costs little.
-/// Unknown emails, wrong passwords and disabled accounts get the same answer.
+/// Failed sign-ins are counted three ways (OWASP's advice against both guessing
+/// and targeted lockout): per account and address pair, which locks that pair for
+/// the lockout after the allowed failures; per address, which locks the address the
+/// same way after many; and per account across all addresses, which never locks but
+/// makes attempts wait a delay that doubles with each further failure, except from
+/// the addresses the account signed in from within [`KNOWN_ADDRESS_FOR`], so its
+/// owner keeps signing in from them while someone guessing elsewhere is slowed down.
+/// Waiting attempts are refused before any hashing, so a flood costs little. Unknown
+/// emails, wrong passwords and disabled accounts get the same answer.
 ///
 /// # Errors
 /// `Rejected`, `Throttled`, or a database error.
@@ -128,11 +159,16 @@ pub async fn sign_in(
 ) -> Result<Opened, SignInError> {
     let now = Utc::now();
     let email = Email::parse(email).ok();
-    let account_key = email.as_ref().map(|e| format!("account:{e}"));
     let address_key = format!("address:{client}");
-    let mut wait = locked_for(db, &address_key, now).await?;
-    if let Some(key) = &account_key {
-        wait = wait.max(locked_for(db, key, now).await?);
+    let pair_key = email.as_ref().map(|e| format!("pair:{e}|{client}"));
+    let account_key = email.as_ref().map(|e| format!("account:{e}"));
+    let mut wait = waiting_for(db, &address_key, now).await?;
+    if let (Some(email), Some(pair_key), Some(account_key)) = (&email, &pair_key, &account_key) {
+        wait = wait.max(waiting_for(db, pair_key, now).await?);
+        let usual = store::throttle::is_known_address(db, email.as_str(), client, now - KNOWN_ADDRESS_FOR).await?;
+        if !usual {
+            wait = wait.max(waiting_for(db, account_key, now).await?);
+        }
     }
     if let Some(retry_after) = wait {
         audit_denied(
@@ -160,8 +196,9 @@ pub async fn sign_in(
         Some(user) if matched && user.status == UserStatus::Active => user,
         other => {
             count_failure(db, &address_key, throttle.max_failures_per_address, throttle.lockout, now).await?;
-            if let Some(key) = &account_key {
-                count_failure(db, key, throttle.max_failures_per_account, throttle.lockout, now).await?;
+            if let (Some(pair_key), Some(account_key)) = (&pair_key, &account_key) {
+                count_failure(db, pair_key, throttle.max_failures_per_account, throttle.lockout, now).await?;
+                slow_down(db, account_key, throttle, now).await?;
             }
             audit_denied(
                 db,
@@ -180,8 +217,11 @@ pub async fn sign_in(
     let txn = db.begin().await?;
     store::sessions::create(&txn, &session_key(&token), user.id, &random_token()).await?;
     store::users::touch_sign_in(&txn, user.id, now).await?;
-    if let Some(key) = &account_key {
-        store::throttle::clear(&txn, key).await?;
+    // The account's count across addresses stays: someone guessing elsewhere is not
+    // let off because its owner signed in.
+    if let (Some(email), Some(pair_key)) = (&email, &pair_key) {
+        store::throttle::clear(&txn, pair_key).await?;
+        store::throttle::remember_address(&txn, email.as_str(), client, now).await?;
     }
     audit_allowed(&txn, Who { user_id: user.id, client }, "sign_in", ("session", None), json!({})).await?;
     txn.commit().await?;
@@ -203,11 +243,11 @@ pub async fn resume(
     let now = Utc::now();
     let idle = ChronoDuration::from_std(lifetimes.idle).unwrap_or(ChronoDuration::minutes(30));
     let absolute = ChronoDuration::from_std(lifetimes.absolute).unwrap_or(ChronoDuration::hours(12));
-    if now - session.last_seen_at > idle || now - session.created_at > absolute {
+    if now - session.last_seen_at > idle + TOUCH_EVERY || now - session.created_at > absolute {
         store::sessions::delete(db, &key).await?;
         return Ok(None);
     }
-    if now - session.last_seen_at > TOUCH_EVERY {
+    if now - session.last_seen_at >= TOUCH_EVERY {
         store::sessions::touch(db, &key, now).await?;
     }
     Ok(Some((session, facts)))
@@ -278,4 +318,18 @@ pub async fn change_password(
     .await?;
     txn.commit().await?;
     Ok(ended)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_accounts_delay_starts_at_the_allowed_failures_and_doubles_up_to_the_cap() {
+        let cap = std::time::Duration::from_secs(60);
+        let delays: Vec<Option<i64>> = (1..=13).map(|f| account_delay(f, 5, cap).map(|d| d.num_seconds())).collect();
+        assert_eq!(delays[..4], [None, None, None, None]);
+        assert_eq!(delays[4..], [Some(1), Some(2), Some(4), Some(8), Some(16), Some(32), Some(60), Some(60), Some(60)]);
+        assert_eq!(account_delay(u32::MAX, 5, cap).map(|d| d.num_seconds()), Some(60));
+    }
 }

@@ -5,66 +5,55 @@ use sea_orm::{DatabaseConnection, TransactionTrait};
 use serde_json::json;
 
 use super::{Error, Who, audit_allowed};
-use crate::domain::{Email, Invalid, Org, PersonName, Role, User, UserStatus};
+use crate::domain::{Email, Invalid, Org, PersonName, Role};
 use crate::store;
-
-/// # Errors
-/// `Invalid` when the user already belongs to the organization.
-pub async fn add(db: &DatabaseConnection, who: Who<'_>, org: &Org, user: &User, role: Role) -> Result<(), Error> {
-    let txn = db.begin().await?;
-    if let Err(err) = store::members::add(&txn, org.id, user.id, role).await {
-        return Err(if store::is_unique_violation(&err) {
-            Invalid::new(format!("{} already belongs to {}.", user.email, org.name)).into()
-        } else {
-            err.into()
-        });
-    }
-    audit_allowed(
-        &txn,
-        who,
-        "add_member",
-        ("organization", Some(org.id)),
-        json!({"user_id": user.id, "before": null, "after": role.as_str()}),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(())
-}
 
 /// How long an invitation link stays valid.
 pub const INVITATION_DAYS: i64 = 7;
 
-/// Creates an invited account for someone new, makes them a member, and returns the
-/// one-time token of their invitation link (shown once to the inviter, stored hashed).
+/// Invites someone to the organization with a role, whether or not they have an
+/// account: nothing is granted until they accept, and the answer is the same either
+/// way, so inviting reveals nothing about who has an account. Returns the one-time
+/// token of the invitation link (stored hashed); a new invitation of the same email
+/// to the same organization replaces an earlier one.
 ///
 /// # Errors
-/// `Invalid` when the email was taken meanwhile.
+/// `Invalid` when the account with that email belongs to the organization already
+/// (which the inviter sees on its page anyway).
 pub async fn invite(
     db: &DatabaseConnection,
     who: Who<'_>,
     org: &Org,
     email: &Email,
-    name: &PersonName,
+    name: Option<&PersonName>,
     role: Role,
 ) -> Result<String, Error> {
     let token = super::auth::random_token();
     let txn = db.begin().await?;
-    let user_id = match store::users::create(&txn, email, name, None, UserStatus::Invited).await {
-        Ok(id) => id,
-        Err(err) if store::is_unique_violation(&err) => {
-            return Err(Invalid::new(format!("An account uses {email} already; add it as a member instead.")).into());
-        }
-        Err(err) => return Err(err.into()),
-    };
-    store::members::add(&txn, org.id, user_id, role).await?;
-    let expires = chrono::Utc::now() + chrono::Duration::days(INVITATION_DAYS);
-    store::invitations::create(&txn, &super::auth::session_key(&token), user_id, who.user_id, expires).await?;
+    if store::members::has_email(&txn, org.id, email).await? {
+        return Err(Invalid::new(format!("{email} already belongs to {}.", org.name)).into());
+    }
+    store::invitations::withdraw(&txn, email, org.id).await?;
+    let expires_at = chrono::Utc::now() + chrono::Duration::days(INVITATION_DAYS);
+    store::invitations::create(
+        &txn,
+        store::invitations::NewInvitation {
+            token_hash: &super::auth::session_key(&token),
+            email,
+            org_id: org.id,
+            role,
+            name: name.map(PersonName::as_str),
+            created_by: who.user_id,
+            expires_at,
+        },
+    )
+    .await?;
     audit_allowed(
         &txn,
         who,
         "invite_user",
         ("organization", Some(org.id)),
-        json!({"user_id": user_id, "email": email.as_str(), "before": null, "after": role.as_str()}),
+        json!({"email": email.as_str(), "before": null, "after": role.as_str()}),
     )
     .await?;
     txn.commit().await?;

@@ -107,20 +107,26 @@ pub async fn mdf_remaining(
     }))
 }
 
-/// Creates a draft. Submitting the same form twice (same `form_key`) returns the
-/// request the first submission created.
+/// Creates a draft and, with `then` [`Then::Submit`], submits it in the same
+/// transaction: "Save and submit" leaves either a submitted request or nothing.
+/// Sending the same form again (same `form_key`) finishes what the first sending
+/// started: it returns the request that one created, submitting it if it is still a
+/// draft and this sending asks for that.
 ///
 /// # Errors
-/// `Invalid` for data the form cannot know is wrong.
+/// `Invalid` for data the form cannot know is wrong, or a form key of someone
+/// else's request.
 pub async fn create(
     db: &(impl ConnectionTrait + TransactionTrait),
+    chains: &Chains,
     who: Who<'_>,
     org: &Org,
     fields: &Fields,
     form_key: &str,
+    then: Then,
 ) -> Result<i64, Error> {
     if let Some(existing) = store::requests::find_by_form_key(db, form_key).await? {
-        return Ok(existing);
+        return send_again(db, chains, who, org, existing, then).await;
     }
     check_against_data(db, org, fields, None).await?;
     let now = Utc::now();
@@ -129,7 +135,8 @@ pub async fn create(
         Ok(id) => id,
         Err(err) if store::is_unique_violation(&err) => {
             drop(txn);
-            return store::requests::find_by_form_key(db, form_key).await?.ok_or(Error::NotFound);
+            let existing = store::requests::find_by_form_key(db, form_key).await?.ok_or(Error::NotFound)?;
+            return send_again(db, chains, who, org, existing, then).await;
         }
         Err(err) => return Err(err.into()),
     };
@@ -142,7 +149,44 @@ pub async fn create(
         json!({"org_id": org.id, "kind": fields.kind().as_str(), "title": fields.title()}),
     )
     .await?;
+    if then == Then::Submit {
+        let draft = store::requests::find(&txn, id).await?.ok_or(Error::NotFound)?;
+        submit_within(&txn, chains, who, org, &draft, draft.version, now).await?;
+    }
     txn.commit().await?;
+    Ok(id)
+}
+
+/// What follows saving a request's form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Then {
+    /// Keep it as a draft.
+    Save,
+    /// Submit it for approval, in the same transaction as the save.
+    Submit,
+}
+
+/// A form sent again: the request its first sending created, submitted now when it
+/// is still a draft and submitting was asked for.
+async fn send_again(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    chains: &Chains,
+    who: Who<'_>,
+    org: &Org,
+    id: i64,
+    then: Then,
+) -> Result<i64, Error> {
+    let request = store::requests::find(db, id).await?.ok_or(Error::NotFound)?;
+    if request.requester_id != who.user_id || request.org_id != org.id {
+        return Err(Invalid::new("This form was already used. Reload the page and try again.").into());
+    }
+    if then == Then::Submit && request.status == Status::Draft {
+        match submit(db, chains, who, org, &request, request.version).await {
+            // Another sending submitted it meanwhile: the job is done.
+            Ok(()) | Err(Error::Stale(_)) => {}
+            Err(err) => return Err(err),
+        }
+    }
     Ok(id)
 }
 
@@ -168,18 +212,22 @@ pub async fn conflict(db: &impl ConnectionTrait, id: i64) -> Error {
     Error::Stale(message)
 }
 
-/// Saves new field values on a draft (or a request sent back for changes).
+/// Saves new field values on a draft (or a request sent back for changes) and, with
+/// [`Then::Submit`], submits it in the same transaction.
 ///
 /// # Errors
 /// `Stale` when the request changed since `seen`; `Invalid` for a status that
 /// cannot be edited or data the form cannot check.
+#[allow(clippy::too_many_arguments)]
 pub async fn update(
     db: &(impl ConnectionTrait + TransactionTrait),
+    chains: &Chains,
     who: Who<'_>,
     org: &Org,
     request: &RequestRecord,
     seen: i32,
     fields: &Fields,
+    then: Then,
 ) -> Result<(), Error> {
     next_status(request.status, Transition::Edit)?;
     if fields.kind() != request.kind() {
@@ -202,6 +250,10 @@ pub async fn update(
         json!({"before": request.fields.to_input(), "after": fields.to_input()}),
     )
     .await?;
+    if then == Then::Submit {
+        let saved = store::requests::find(&txn, request.id).await?.ok_or(Error::NotFound)?;
+        submit_within(&txn, chains, who, org, &saved, saved.version, now).await?;
+    }
     txn.commit().await?;
     Ok(())
 }
@@ -220,15 +272,35 @@ pub async fn submit(
     request: &RequestRecord,
     seen: i32,
 ) -> Result<(), Error> {
+    let txn = db.begin().await?;
+    match submit_within(&txn, chains, who, org, request, seen, Utc::now()).await {
+        Ok(()) => Ok(txn.commit().await?),
+        Err(Error::Stale(_)) => {
+            drop(txn);
+            Err(conflict(db, request.id).await)
+        }
+        Err(err) => Err(err),
+    }
+}
+
+/// [`submit`] inside the caller's transaction; `Stale` (without a message) when the
+/// request is no longer at version `seen`.
+async fn submit_within(
+    txn: &impl ConnectionTrait,
+    chains: &Chains,
+    who: Who<'_>,
+    org: &Org,
+    request: &RequestRecord,
+    seen: i32,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
     let to = next_status(request.status, Transition::Submit)?;
-    check_against_data(db, org, &request.fields, Some(request.id)).await?;
+    check_against_data(txn, org, &request.fields, Some(request.id)).await?;
     let rules = chains.steps_for(&request.fields);
     if rules.is_empty() {
         return Err(Error::Internal(format!("no approval chain applies to {}", request.kind().as_str())));
     }
-    let now = Utc::now();
     let round = request.round + 1;
-    let txn = db.begin().await?;
     let change = Change {
         status: Some(to),
         round: Some(round),
@@ -236,9 +308,8 @@ pub async fn submit(
         submitted_at: Some(now),
         ..Change::default()
     };
-    if !store::requests::update_if_version(&txn, request.id, seen, change, now).await? {
-        drop(txn);
-        return Err(conflict(db, request.id).await);
+    if !store::requests::update_if_version(txn, request.id, seen, change, now).await? {
+        return Err(Error::Stale(String::new()));
     }
     let steps: Vec<NewStep<'_>> = rules
         .iter()
@@ -253,22 +324,21 @@ pub async fn submit(
             due_at: (position == 1).then(|| now + chrono::Duration::hours(i64::from(rule.sla_hours))),
         })
         .collect();
-    store::requests::insert_steps(&txn, request.id, round, &steps).await?;
+    store::requests::insert_steps(txn, request.id, round, &steps).await?;
     let kind = if request.round == 0 { "submitted" } else { "resubmitted" };
-    store::requests::record_event(&txn, request.id, Some(who.user_id), None, kind, None, None, now).await?;
+    store::requests::record_event(txn, request.id, Some(who.user_id), None, kind, None, None, now).await?;
     audit_allowed(
-        &txn,
+        txn,
         who,
         "submit_request",
         ("request", Some(request.id)),
         json!({"round": round, "steps": rules.iter().map(|r| r.decider.as_str()).collect::<Vec<_>>()}),
     )
     .await?;
-    let tree = store::orgs::hierarchy(&txn).await?;
-    let deciders = eligible_deciders(&txn, &tree, request, rules[0].decider.as_str(), &[], now.date_naive()).await?;
+    let tree = store::orgs::hierarchy(txn).await?;
+    let deciders = eligible_deciders(txn, &tree, request, rules[0].decider.as_str(), &[], now.date_naive()).await?;
     let message = format!("{} waits for your decision: {} ({})", request.kind().label(), request.title, rules[0].name);
-    notes::notify(&txn, &deciders, Some(request.id), &message, now).await?;
-    txn.commit().await?;
+    notes::notify(txn, &deciders, Some(request.id), &message, now).await?;
     Ok(())
 }
 

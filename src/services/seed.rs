@@ -91,7 +91,7 @@ async fn demo_requests(
     orgs: &std::collections::HashMap<&str, i64>,
     users: &std::collections::HashMap<&str, i64>,
 ) -> Result<(), Error> {
-    use super::requests::{create, decide, submit, withdraw};
+    use super::requests::{Then, create, decide, withdraw};
     let chains = Chains::builtin().map_err(|e| Error::Internal(e.to_string()))?;
     let today = chrono::Utc::now().date_naive();
     for (name, kind, ..) in DEMO_ORGS {
@@ -137,13 +137,9 @@ async fn demo_requests(
         async move {
             let org = org(org_name).await?;
             let fields = Fields::parse(kind, &input, today).map_err(invalid_seed)?;
-            let id = create(db, who(email), &org, &fields, &super::auth::random_token()).await?;
-            let mut request = store::requests::find(db, id).await?.ok_or(Error::NotFound)?;
-            if !draft {
-                submit(db, chains, who(email), &org, &request, request.version).await?;
-                request = store::requests::find(db, id).await?.ok_or(Error::NotFound)?;
-            }
-            Ok::<_, Error>(request)
+            let then = if draft { Then::Save } else { Then::Submit };
+            let id = create(db, chains, who(email), &org, &fields, &super::auth::random_token(), then).await?;
+            store::requests::find(db, id).await?.ok_or(Error::NotFound)
         }
     };
     // Decides the current step of a request as `email`.

@@ -129,3 +129,18 @@ pub async fn orgs_of(db: &impl ConnectionTrait, user_id: i64) -> Result<Vec<i64>
         .all(db)
         .await
 }
+
+/// Whether the account with this email belongs to the organization. The same one
+/// query whether or not such an account exists.
+///
+/// # Errors
+/// Database errors.
+pub async fn has_email(db: &impl ConnectionTrait, org_id: i64, email: &Email) -> Result<bool, sea_orm::DbErr> {
+    Ok(membership::Entity::find()
+        .join(JoinType::InnerJoin, user_join())
+        .filter(membership::Column::OrgId.eq(org_id))
+        .filter(user::Column::Email.eq(email.as_str()))
+        .one(db)
+        .await?
+        .is_some())
+}

@@ -1,5 +1,6 @@
-//! Counters of failed sign-ins, per account and per client address, kept in the
-//! database so that every app instance sees the same counts.
+//! Counters of failed sign-ins (per account and address pair, per address, per
+//! account) and the addresses each account signed in from, kept in the database so
+//! that every app instance sees the same counts.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -7,7 +8,7 @@ use sea_orm::{
     sea_query::{Expr, ExprTrait, OnConflict},
 };
 
-use super::entities::login_throttle as lt;
+use super::entities::{login_throttle as lt, sign_in_address as sia};
 
 /// The state of one counter.
 #[derive(Debug, Clone)]
@@ -85,4 +86,65 @@ pub async fn delete_stale(
         .exec(db)
         .await?;
     Ok(done.rows_affected)
+}
+
+/// Keeps the time of a successful sign-in to `email` from `address`.
+///
+/// # Errors
+/// Database errors.
+pub async fn remember_address(
+    db: &impl ConnectionTrait,
+    email: &str,
+    address: &str,
+    now: DateTime<Utc>,
+) -> Result<(), sea_orm::DbErr> {
+    sia::Entity::insert(sia::ActiveModel {
+        email: Set(email.to_owned()),
+        address: Set(address.to_owned()),
+        last_success_at: Set(now),
+    })
+    .on_conflict(
+        OnConflict::columns([sia::Column::Email, sia::Column::Address])
+            .update_column(sia::Column::LastSuccessAt)
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+/// Whether `email` signed in from `address` since `since`.
+///
+/// # Errors
+/// Database errors.
+pub async fn is_known_address(
+    db: &impl ConnectionTrait,
+    email: &str,
+    address: &str,
+    since: DateTime<Utc>,
+) -> Result<bool, sea_orm::DbErr> {
+    let found = sia::Entity::find_by_id((email.to_owned(), address.to_owned())).one(db).await?;
+    Ok(found.is_some_and(|row| row.last_success_at >= since))
+}
+
+/// Forgets addresses not signed in from since `before`.
+///
+/// # Errors
+/// Database errors.
+pub async fn forget_addresses(db: &impl ConnectionTrait, before: DateTime<Utc>) -> Result<u64, sea_orm::DbErr> {
+    Ok(sia::Entity::delete_many().filter(sia::Column::LastSuccessAt.lt(before)).exec(db).await?.rows_affected)
+}
+
+/// Sets how long the key makes attempts wait, keeping its count of failures (a
+/// growing delay, where [`lock`] starts the count afresh).
+///
+/// # Errors
+/// Database errors.
+pub async fn delay(db: &impl ConnectionTrait, key: &str, until: DateTime<Utc>) -> Result<(), sea_orm::DbErr> {
+    lt::Entity::update_many()
+        .col_expr(lt::Column::LockedUntil, Expr::value(until))
+        .filter(lt::Column::Key.eq(key))
+        .exec(db)
+        .await?;
+    Ok(())
 }

@@ -173,6 +173,8 @@ pub struct OrgPage<'a> {
     pub error: Option<&'a str>,
     pub add_member: Option<AddMemberValues<'a>>,
     pub invitation: Option<&'a str>,
+    /// Invitations waiting for an answer (for those who manage members).
+    pub invitations: &'a [crate::store::invitations::Waiting],
     /// The viewer may suspend or reactivate this organization.
     pub can_set_status: bool,
     pub budgets: &'a [BudgetRow],
@@ -211,6 +213,24 @@ pub fn show(nav: &Nav<'_>, p: &OrgPage<'_>) -> Markup {
                     table {
                         thead { tr { th { "Name" } th { "Email" } th { "Role" } th { "Actions" } } }
                         tbody { @for row in p.members { (member_row(nav.csrf, org, row)) } }
+                    }
+                }
+            }
+            @if !p.invitations.is_empty() {
+                section {
+                    h2 { "Invitations waiting for an answer" }
+                    table {
+                        thead { tr { th { "Email" } th { "Role" } th { "Invited by" } th { "Link works until" } } }
+                        tbody {
+                            @for i in p.invitations {
+                                tr {
+                                    td { (i.email) }
+                                    td { (i.role.label()) }
+                                    td { (i.invited_by) }
+                                    td { (i.expires_at.format("%Y-%m-%d %H:%M UTC")) }
+                                }
+                            }
+                        }
                     }
                 }
             }
@@ -330,17 +350,18 @@ fn add_member_form(csrf: &str, org: &Org, roles: &[Role], values: Option<AddMemb
     html! {
         section {
             h2 { "Add a member" }
+            p.muted { "They join once they accept the invitation: someone new by choosing a password, someone with an account after signing in." }
             form method="post" action={ "/orgs/" (org.id) "/members" } {
                 (csrf_field(csrf))
                 label for="member-email" { "Email" }
                 input #member-email type="email" name="email" value=(values.email) required;
-                label for="member-name" { "Name " span.muted { "(only for someone without an account, who is then invited)" } }
+                label for="member-name" { "Name " span.muted { "(optional; suggested to them if they are new)" } }
                 input #member-name type="text" name="name" value=(values.name) maxlength="120";
                 label for="member-role" { "Role" }
                 select #member-role name="role" {
                     @for role in roles { option value=(role.as_str()) selected[values.role == role.as_str()] { (role.label()) } }
                 }
-                p { button type="submit" { "Add member" } }
+                p { button type="submit" { "Send invitation" } }
             }
         }
     }

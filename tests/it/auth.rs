@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 
-use crate::helpers::{DEMO_PASSWORD, browser_with, spawn, spawn_with};
+use crate::helpers::{Browser, DEMO_PASSWORD, TestApp, browser_with, spawn, spawn_with};
 use crate::policy_table::email;
 
 #[tokio::test]
@@ -130,6 +130,96 @@ async fn one_address_guessing_many_accounts_is_throttled() {
     assert_eq!(browser.sign_in(email("finance"), DEMO_PASSWORD).await.status, StatusCode::TOO_MANY_REQUESTS);
 }
 
+/// Signs in through the sign-in form as a client at `address` (behind the proxy).
+async fn sign_in_from(app: &TestApp, address: &str, who: &str, password: &str) -> crate::helpers::Page {
+    let browser = app.browser();
+    let form = Browser::read(
+        browser.client.get(format!("{}/login", app.base)).header("x-forwarded-for", address).send().await.expect("GET"),
+    )
+    .await;
+    let fields = [("csrf_token", form.csrf()), ("email", email(who).to_owned()), ("password", password.to_owned())];
+    let response = browser
+        .client
+        .post(format!("{}/login", app.base))
+        .header("x-forwarded-for", address)
+        .form(&fields)
+        .send()
+        .await
+        .expect("POST");
+    Browser::read(response).await
+}
+
+/// How long carol's account-wide count makes attempts wait, in milliseconds from
+/// the start of its window (`None` when it makes none).
+async fn carols_wait(app: &TestApp) -> Option<i64> {
+    use partner_portal::store::entities::login_throttle as lt;
+    use sea_orm::EntityTrait;
+    let key = format!("account:{}", email("carol"));
+    let row = lt::Entity::find_by_id(key).one(&app.db).await.expect("counter").expect("a counter for carol");
+    row.locked_until.map(|until| (until - row.window_started_at).num_milliseconds())
+}
+
+#[tokio::test]
+async fn someone_guessing_elsewhere_cannot_keep_the_owner_out_from_their_usual_address() {
+    let app = spawn_with(|s| {
+        s.trust_forwarded = true;
+        s.throttle.max_failures_per_account = 3;
+        s.throttle.lockout = Duration::from_secs(60);
+    })
+    .await;
+    let (office, attacker, elsewhere) = ("198.51.100.7", "203.0.113.9", "192.0.2.44");
+    assert_eq!(sign_in_from(&app, office, "carol", DEMO_PASSWORD).await.status, StatusCode::SEE_OTHER);
+
+    // The attacker's guesses from one address: three refusals, then that pair is locked.
+    for _ in 0..3 {
+        assert_eq!(sign_in_from(&app, attacker, "carol", "guess guess guess").await.status, StatusCode::UNAUTHORIZED);
+    }
+    let refused = sign_in_from(&app, attacker, "carol", DEMO_PASSWORD).await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS, "the right password is not even checked");
+    assert!(carols_wait(&app).await.is_some(), "the account's attempts now wait");
+    // As if the guessing went on for a while: a long wait on the account.
+    {
+        use partner_portal::store::entities::login_throttle as lt;
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+        let until = chrono::Utc::now() + chrono::Duration::minutes(10);
+        lt::Entity::update_many()
+            .col_expr(lt::Column::LockedUntil, Expr::value(until))
+            .filter(lt::Column::Key.eq(format!("account:{}", email("carol"))))
+            .exec(&app.db)
+            .await
+            .expect("wait longer");
+    }
+    // From any other address the account waits, right password or not ...
+    let slowed = sign_in_from(&app, elsewhere, "carol", DEMO_PASSWORD).await;
+    assert_eq!(slowed.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(slowed.headers.contains_key("retry-after"));
+    // ... but carol, from the address she signs in from, is not locked out.
+    assert_eq!(sign_in_from(&app, office, "carol", DEMO_PASSWORD).await.status, StatusCode::SEE_OTHER);
+    // And carol's count throttles neither the attacker's address for other accounts.
+    assert_eq!(sign_in_from(&app, attacker, "dan", DEMO_PASSWORD).await.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn guesses_at_one_account_from_many_addresses_wait_longer_after_each_failure() {
+    let app = spawn_with(|s| {
+        s.trust_forwarded = true;
+        s.throttle.max_failures_per_account = 2;
+        s.throttle.lockout = Duration::from_secs(60);
+    })
+    .await;
+    // Each guess comes from a fresh address (a botnet): no pair or address lock applies.
+    assert_eq!(sign_in_from(&app, "203.0.113.1", "carol", "guess one").await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(carols_wait(&app).await, None, "the first failure costs nothing");
+    assert_eq!(sign_in_from(&app, "203.0.113.2", "carol", "guess two").await.status, StatusCode::UNAUTHORIZED);
+    let first = carols_wait(&app).await.expect("a wait once the allowed failures are used");
+    // Once that wait (a second) is over, a guess is checked again, and failing doubles it.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(sign_in_from(&app, "203.0.113.3", "carol", "guess three").await.status, StatusCode::UNAUTHORIZED);
+    let second = carols_wait(&app).await.expect("a longer wait");
+    assert!(second - first >= 2000, "waits end {first} ms, then {second} ms after the first failure");
+    assert_eq!(app.count("audit_events", "action = 'sign_in' AND outcome = 'denied'").await, 3);
+}
+
 #[tokio::test]
 async fn signing_out_ends_the_session_on_the_server() {
     let app = spawn().await;
@@ -181,6 +271,35 @@ async fn idle_and_absolute_timeouts_end_sessions() {
     assert_eq!(idle.get("/").await.status, StatusCode::SEE_OTHER);
     assert_eq!(old.get("/").await.status, StatusCode::SEE_OTHER);
     assert_eq!(app.count("sessions", "1=1").await, 0);
+}
+
+#[tokio::test]
+async fn the_idle_timeout_counts_from_the_last_use_to_the_second() {
+    let app = spawn_with(|s| s.session_idle = std::time::Duration::from_secs(60)).await;
+    let browser = app.signed_in("bob").await;
+    let bob = app.user_id("bob").await;
+    let seconds = |n: i64| chrono::Duration::seconds(n);
+    // Last written 35 s ago; used now; then 40 s pass without a use: 40 s idle, alive.
+    age_sessions(&app, bob, None, chrono::Utc::now() - seconds(35)).await;
+    assert_eq!(browser.get("/").await.status, StatusCode::OK);
+    shift_sessions(&app, bob, seconds(40)).await;
+    assert_eq!(browser.get("/").await.status, StatusCode::OK, "used 40 s ago with a 60 s limit");
+    // 61 s after that use, it has ended.
+    shift_sessions(&app, bob, seconds(62)).await;
+    assert_eq!(browser.get("/").await.status, StatusCode::SEE_OTHER, "idle for 62 s with a 60 s limit");
+    assert_eq!(app.count("sessions", &format!("user_id = {bob}")).await, 0);
+}
+
+/// Moves the user's sessions' last use `by` into the past, as if that much time passed.
+async fn shift_sessions(app: &crate::helpers::TestApp, user_id: i64, by: chrono::Duration) {
+    use partner_portal::store::entities::session;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let sessions =
+        session::Entity::find().filter(session::Column::UserId.eq(user_id)).all(&app.db).await.expect("sessions");
+    for s in sessions {
+        let seen = s.last_seen_at - by;
+        age_sessions(app, user_id, None, seen).await;
+    }
 }
 
 async fn age_sessions(
@@ -255,7 +374,8 @@ async fn a_post_without_the_right_csrf_token_is_refused_and_changes_nothing() {
     let page = alice.post_raw(&path, &[("csrf_token", &bob.csrf), fields[0], fields[1]]).await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     // With its own token the same request goes through.
-    assert_eq!(alice.post(&path, &fields).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(alice.post(&path, &fields).await.status, StatusCode::OK);
+    assert_eq!(app.count("invitations", "1=1").await, 1);
 }
 
 #[tokio::test]
@@ -307,9 +427,9 @@ async fn expired_sessions_and_stale_sign_in_counters_are_purged() {
             .await
             .expect("age");
     }
-    assert_eq!(app.count("login_throttle", "1=1").await, 2, "per account and per address");
+    assert_eq!(app.count("login_throttle", "1=1").await, 3, "per account, per address and per pair");
     let (sessions, counters) = partner_portal::purge_once(&app.state).await.expect("purge");
-    assert_eq!((sessions, counters), (1, 2));
+    assert_eq!((sessions, counters), (1, 3));
     assert_eq!(app.count("sessions", "1=1").await, 1);
     assert_eq!(app.count("login_throttle", "1=1").await, 0);
 }

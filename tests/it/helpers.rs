@@ -96,6 +96,16 @@ pub struct TestApp {
     pub state: AppState,
 }
 
+/// Every test fails when the policy engine failed during it, even where the error
+/// was answered as a denial (a button not offered) and the test saw nothing wrong.
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            assert_eq!(self.state.authz.errors_seen(), 0, "the policy engine failed during this test (see the log)");
+        }
+    }
+}
+
 /// Spawns the app with default settings.
 pub async fn spawn() -> TestApp {
     spawn_with(|_| {}).await
@@ -278,7 +288,8 @@ impl Browser {
         header.to_str().ok()?.split("; ").find_map(|pair| pair.strip_prefix(&format!("{name}=")).map(str::to_owned))
     }
 
-    async fn page(response: reqwest::Response) -> Page {
+    /// Reads a response into a page.
+    pub async fn read(response: reqwest::Response) -> Page {
         let status = response.status();
         let headers = response.headers().clone();
         let location = headers.get("location").and_then(|v| v.to_str().ok()).map(str::to_owned);
@@ -287,12 +298,12 @@ impl Browser {
     }
 
     pub async fn get(&self, path: &str) -> Page {
-        Self::page(self.client.get(format!("{}{path}", self.base)).send().await.expect("GET")).await
+        Self::read(self.client.get(format!("{}{path}", self.base)).send().await.expect("GET")).await
     }
 
     /// Posts a form as-is (no CSRF token added).
     pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> Page {
-        Self::page(self.client.post(format!("{}{path}", self.base)).form(fields).send().await.expect("POST")).await
+        Self::read(self.client.post(format!("{}{path}", self.base)).form(fields).send().await.expect("POST")).await
     }
 
     /// Posts a form with this session's CSRF token.

@@ -8,6 +8,7 @@ mod mail;
 mod orgs;
 mod policy;
 mod policy_table;
+mod rejections;
 mod reports;
 mod requests;
 mod scale;

@@ -1,9 +1,16 @@
 //! Organizations and members: scope, 404 versus 403, escalation, bad input.
 
+use partner_portal::{domain::Role, store};
 use reqwest::StatusCode;
 
 use crate::helpers::{DEMO_PASSWORD, spawn};
 use crate::policy_table::email;
+
+/// The invitation link an add-member answer shows.
+fn invitation_link(page: &crate::helpers::Page) -> String {
+    let start = page.body.find("href=\"/invitations/").expect("invitation link shown") + "href=\"".len();
+    page.body[start..start + page.body[start..].find('"').expect("end")].to_owned()
+}
 
 #[tokio::test]
 async fn bob_sees_blue_harbor_and_nothing_of_summit() {
@@ -54,10 +61,18 @@ async fn alice_manages_members_of_her_resellers() {
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     assert_eq!(app.count("memberships", &format!("org_id = {blue} AND user_id = {bob} AND role = 'admin'")).await, 1);
 
+    // Carol has an account (at Summit): she is invited, and joins once she accepts.
     let page =
         alice.post(&format!("/orgs/{cedar}/members"), &[("email", "CAROL@summit.example"), ("role", "viewer")]).await;
-    assert_eq!(page.status, StatusCode::SEE_OTHER);
-    assert_eq!(page.location, Some(format!("/orgs/{cedar}?done=added")));
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(app.count("memberships", &format!("org_id = {cedar} AND user_id = {carol}")).await, 0);
+    let link = invitation_link(&page);
+    let carol_browser = app.signed_in("carol").await;
+    let answer = carol_browser.get(&link).await;
+    assert!(answer.text().contains("You are invited to join Cedar Systems as Viewer"), "{}", answer.text());
+    let joined = carol_browser.post(&link, &[("decision", "accept")]).await;
+    assert_eq!(joined.status, StatusCode::SEE_OTHER, "{}", joined.text());
+    assert_eq!(joined.location, Some(format!("/orgs/{cedar}?done=joined")));
     assert_eq!(
         app.count("memberships", &format!("org_id = {cedar} AND user_id = {carol} AND role = 'viewer'")).await,
         1
@@ -67,7 +82,7 @@ async fn alice_manages_members_of_her_resellers() {
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     assert_eq!(app.count("memberships", &format!("org_id = {cedar} AND user_id = {carol}")).await, 0);
 
-    for action in ["change_role", "add_member", "remove_member"] {
+    for action in ["change_role", "invite_user", "accept_invitation", "remove_member"] {
         assert_eq!(
             app.count("audit_events", &format!("action = '{action}' AND outcome = 'allowed'")).await,
             1,
@@ -159,7 +174,6 @@ async fn bad_member_input_is_refused_with_the_input_kept_and_nothing_written() {
     let before = app.count("memberships", "1=1").await;
     let cases = [
         (("not-an-email", "viewer"), "Enter an email address"),
-        (("ghost@nowhere.example", "viewer"), "No account uses ghost@nowhere.example"),
         ((email("carol"), "owner"), "Choose one of the roles"),
         ((email("dan"), "viewer"), "already belongs to Cedar Systems"),
         (("<script>x</script>@evil.example", "viewer"), "Enter an email address"),
@@ -280,6 +294,33 @@ async fn disabling_an_account_ends_its_sessions_and_sign_ins() {
 }
 
 #[tokio::test]
+async fn a_partner_admin_disables_an_account_that_belongs_to_several_of_their_organizations() {
+    let app = spawn().await;
+    let dan = app.user_id("dan").await;
+    let (blue, cedar) = (app.org_id("blueharbor").await, app.org_id("cedar").await);
+    store::members::add(&app.db, blue, dan, Role::Viewer).await.expect("second membership");
+    let alice = app.signed_in("alice").await;
+    // Both organizations' pages offer it, and asking the policy fails nowhere.
+    for org in [blue, cedar] {
+        let page = alice.get(&format!("/orgs/{org}")).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.text().contains("Disable account"), "{}", page.text());
+    }
+    let page = alice.post(&format!("/users/{dan}/disable"), &[("org_id", &cedar.to_string())]).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    assert_eq!(app.count("users", &format!("id = {dan} AND status = 'disabled'")).await, 1);
+
+    // Once the account also belongs to an organization outside her branch, it is not hers to disable.
+    let bob = app.user_id("bob").await;
+    let summit = app.org_id("summit").await;
+    store::members::add(&app.db, summit, bob, Role::Viewer).await.expect("second membership");
+    assert!(!alice.get(&format!("/orgs/{blue}")).await.text().contains("Disable account"));
+    let page = alice.post(&format!("/users/{bob}/disable"), &[("org_id", &blue.to_string())]).await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.count("users", &format!("id = {bob} AND status = 'disabled'")).await, 0);
+}
+
+#[tokio::test]
 async fn someone_new_is_invited_and_chooses_a_password_through_a_one_time_link() {
     let app = spawn().await;
     let alice = app.signed_in("alice").await;
@@ -291,26 +332,40 @@ async fn someone_new_is_invited_and_chooses_a_password_through_a_one_time_link()
         )
         .await;
     assert_eq!(page.status, StatusCode::OK);
-    let start = page.body.find("href=\"/invitations/").expect("invitation link shown") + "href=\"".len();
-    let link = page.body[start..start + page.body[start..].find('"').expect("end")].to_owned();
-    assert_eq!(app.count("users", "email = 'nora@cedar.example' AND status = 'invited'").await, 1);
+    let link = invitation_link(&page);
+    assert_eq!(app.count("users", "email = 'nora@cedar.example'").await, 0, "no account until she accepts");
     assert_eq!(app.count("invitations", "1=1").await, 1);
     assert_eq!(app.count("audit_events", "action = 'invite_user' AND outcome = 'allowed'").await, 1);
+    assert!(alice.get(&format!("/orgs/{cedar}")).await.text().contains("nora@cedar.example Member Alice Northwind"));
     assert_eq!(app.browser().sign_in("nora@cedar.example", "").await.status, StatusCode::UNAUTHORIZED);
 
     let mut nora = app.browser();
     let form = nora.get(&link).await;
     assert_eq!(form.status, StatusCode::OK);
-    assert!(form.body.contains("Welcome, Nora New"));
+    assert!(form.text().contains("You are invited to join Cedar Systems as Member"), "{}", form.text());
+    assert!(form.body.contains("value=\"Nora New\""), "the suggested name");
     assert_eq!(form.headers.get("cache-control").map(|v| v.as_bytes()), Some(&b"no-store"[..]));
     let token = form.csrf();
-    let weak =
-        nora.post_raw(&link, &[("csrf_token", &token), ("new", "password1234"), ("confirm", "password1234")]).await;
+    let weak = nora
+        .post_raw(
+            &link,
+            &[("csrf_token", &token), ("name", "Nora New"), ("new", "password1234"), ("confirm", "password1234")],
+        )
+        .await;
     assert_eq!(weak.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(weak.body.contains("too common"));
     let good = "heron paddles under 9 bridges";
-    let done = nora.post_raw(&link, &[("csrf_token", &token), ("new", good), ("confirm", good)]).await;
+    let nameless =
+        nora.post_raw(&link, &[("csrf_token", &token), ("name", " "), ("new", good), ("confirm", good)]).await;
+    assert_eq!(nameless.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let done = nora
+        .post_raw(&link, &[("csrf_token", &token), ("name", "Nora Newman"), ("new", good), ("confirm", good)])
+        .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.count("users", "email = 'nora@cedar.example' AND name = 'Nora Newman' AND status = 'active'").await,
+        1
+    );
     assert_eq!(app.count("invitations", "1=1").await, 0);
     assert_eq!(nora.get(&link).await.status, StatusCode::NOT_FOUND, "the link works once");
     assert_eq!(nora.sign_in("nora@cedar.example", good).await.status, StatusCode::SEE_OTHER);
@@ -318,16 +373,10 @@ async fn someone_new_is_invited_and_chooses_a_password_through_a_one_time_link()
 }
 
 #[tokio::test]
-async fn an_invitation_needs_a_name_and_a_reachable_org() {
+async fn an_invitation_needs_a_reachable_org() {
     let app = spawn().await;
     let alice = app.signed_in("alice").await;
-    let cedar = app.org_id("cedar").await;
     let summit = app.org_id("summit").await;
-    let page =
-        alice.post(&format!("/orgs/{cedar}/members"), &[("email", "nameless@cedar.example"), ("role", "viewer")]).await;
-    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(page.body.contains("Enter their name to invite them"));
-    assert!(page.body.contains("value=\"nameless@cedar.example\""));
     let page = alice
         .post(
             &format!("/orgs/{summit}/members"),
@@ -335,8 +384,55 @@ async fn an_invitation_needs_a_name_and_a_reachable_org() {
         )
         .await;
     assert_eq!(page.status, StatusCode::NOT_FOUND);
-    assert_eq!(app.count("users", "status = 'invited'").await, 0);
+    assert_eq!(app.count("invitations", "1=1").await, 0);
     assert_eq!(app.browser().get("/invitations/not-a-real-token").await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn inviting_answers_the_same_for_any_email_and_grants_nothing_until_the_person_accepts() {
+    let app = spawn().await;
+    let alice = app.signed_in("alice").await;
+    let cedar = app.org_id("cedar").await;
+    let before = app.count("memberships", "1=1").await;
+    // Another partner's member, the vendor's staff, and nobody at all.
+    let mut answers = Vec::new();
+    for address in [email("carol"), email("manager"), "nobody@nowhere.example"] {
+        let page = alice.post(&format!("/orgs/{cedar}/members"), &[("email", address), ("role", "viewer")]).await;
+        assert_eq!(page.status, StatusCode::OK, "{address}");
+        let link = invitation_link(&page);
+        // The page up to its list of waiting invitations (which grows with each).
+        let text = page.text();
+        let answer = text.split("Invitations waiting for an answer").next().expect("text").to_owned();
+        answers.push((answer.replace(address, "EMAIL").replace(&link, "LINK"), link));
+    }
+    assert!(answers.iter().all(|(text, _)| *text == answers[0].0), "the same answer for every email");
+    assert_eq!(app.count("memberships", "1=1").await, before, "nothing granted");
+    assert_eq!(app.count("users", "email = 'nobody@nowhere.example'").await, 0);
+
+    // The vendor's channel manager is never added to a partner, even by accepting.
+    let manager = app.signed_in("manager").await;
+    let link = &answers[1].1;
+    let page = manager.get(link).await;
+    assert!(page.text().contains("cannot join Cedar Systems"), "{}", page.text());
+    assert!(!page.body.contains("value=\"accept\""));
+    let refused = manager.post(link, &[("decision", "accept")]).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.count("audit_events", "action = 'accept' AND outcome = 'denied'").await, 1);
+    assert_eq!(app.count("memberships", "1=1").await, before);
+
+    // Carol's invitation answers only to carol, signed in.
+    let carol_link = &answers[0].1;
+    let page = app.browser().get(carol_link).await;
+    assert!(page.text().contains("Sign in with it to accept or decline"), "{}", page.text());
+    let bob = app.signed_in("bob").await;
+    assert!(bob.get(carol_link).await.text().contains("you are signed in as bob@blueharbor.example"));
+    assert_eq!(bob.post(carol_link, &[("decision", "accept")]).await.status, StatusCode::FORBIDDEN);
+    let carol = app.signed_in("carol").await;
+    let declined = carol.post(carol_link, &[("decision", "decline")]).await;
+    assert_eq!(declined.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.count("memberships", "1=1").await, before, "declined: still nothing");
+    assert_eq!(app.count("audit_events", "action = 'decline_invitation'").await, 1);
+    assert_eq!(carol.get(carol_link).await.status, StatusCode::NOT_FOUND, "answered once");
 }
 
 #[tokio::test]

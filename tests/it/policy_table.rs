@@ -1,5 +1,6 @@
 //! The policy table: (user, action, resource, expected) over the demo world, with the
-//! conditions that change answers (a suspended org, a disabled user). Shared by the
+//! conditions that change answers (a suspended org, a disabled user, a second
+//! membership). An engine error is a failure of its own, never a denial. Shared by the
 //! test suite (`policy.rs`) and the authorization benchmark (`ops/bench/authz.rs`).
 
 #![allow(dead_code)] // each includer uses its part
@@ -7,7 +8,10 @@
 use std::collections::HashMap;
 
 use partner_portal::{
-    authz::{Account, Action, Actor, Authz, Organization, Report, Request, RoleChange, Target as Asked},
+    authz::{
+        Account, Action, Actor, Authz, Invitation, Organization, PolicyError, Report, Request, RoleChange,
+        Target as Asked,
+    },
     domain::{OrgNode, OrgStatus, OrgTree, Role},
     services::seed::{DEMO_ORGS, DEMO_USERS},
 };
@@ -97,6 +101,12 @@ impl World {
     pub fn user_id(&self, short: &str) -> i64 {
         self.users[email(short)].0
     }
+
+    /// Gives `user` a further membership.
+    pub fn add_membership(&mut self, user: &str, org: &str, role: Role) {
+        let id = self.org_ids[org_name(org)];
+        self.users.get_mut(email(user)).expect("demo user").1.push((id, role));
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -107,6 +117,8 @@ pub enum Target {
     Change(&'static str, &'static str, &'static str, &'static str),
     /// A report by name.
     Rep(&'static str),
+    /// An invitation to an org with a role.
+    Inv(&'static str, &'static str),
     /// A request: (org, requester, status, who decides the current step or "",
     /// the deciders of earlier steps of this round).
     Req(&'static str, &'static str, &'static str, &'static str, &'static [&'static str]),
@@ -119,6 +131,8 @@ pub enum Condition {
     ActorDisabled,
     /// The actor holds this user's approvals today (out of office).
     DelegatedBy(&'static str),
+    /// (user, org, role): the user is also a member of that org, with that role.
+    AlsoIn(&'static str, &'static str, Role),
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -139,11 +153,11 @@ const fn when(condition: Condition, user: &'static str, action: Action, target: 
 }
 
 use Action::{
-    Apply, CreatePartner, CreateRequest, Decide, Disable, Edit, Export, ManageMembers, Read, SetBudget, SetStatus,
-    Submit, View, Withdraw,
+    Accept, Apply, CreatePartner, CreateRequest, Decide, Disable, Edit, Export, ManageMembers, Read, SetBudget,
+    SetStatus, Submit, View, Withdraw,
 };
-use Condition::{ActorDisabled, DelegatedBy, Suspended};
-use Target::{Account as Acct, Change, Org, Rep, Req};
+use Condition::{ActorDisabled, AlsoIn, DelegatedBy, Suspended};
+use Target::{Account as Acct, Change, Inv, Org, Rep, Req};
 
 pub const ROWS: &[Row] = &[
     // Vendor admin: everything, everywhere.
@@ -420,6 +434,94 @@ pub const ROWS: &[Row] = &[
         Req("blueharbor", "bob", "in_review", "admin", &["manager", "finance"]),
         false,
     ),
+    // Accounts in several organizations: a user's roles are the union of their
+    // memberships'; disabling needs authority over every organization of the account.
+    when(AlsoIn("bob", "cedar", Role::Viewer), "bob", Read, Org("cedar"), true),
+    when(AlsoIn("bob", "cedar", Role::Viewer), "bob", Read, Org("northwind"), false),
+    when(AlsoIn("bob", "cedar", Role::Admin), "bob", ManageMembers, Org("cedar"), true),
+    when(AlsoIn("bob", "cedar", Role::Admin), "bob", ManageMembers, Org("blueharbor"), false),
+    when(AlsoIn("alice", "summit", Role::Admin), "alice", CreatePartner, Org("acme"), false),
+    when(AlsoIn("alice", "summit", Role::Admin), "alice", SetStatus, Org("summit"), false),
+    when(AlsoIn("alice", "summit", Role::Admin), "alice", SetBudget, Org("summit"), false),
+    when(AlsoIn("manager", "summit", Role::Admin), "manager", SetBudget, Org("summit"), false),
+    when(AlsoIn("dan", "blueharbor", Role::Viewer), "alice", Disable, Acct("dan"), true),
+    when(AlsoIn("dan", "blueharbor", Role::Viewer), "admin", Disable, Acct("dan"), true),
+    when(AlsoIn("dan", "blueharbor", Role::Viewer), "bob", Disable, Acct("dan"), false),
+    when(AlsoIn("bob", "summit", Role::Member), "alice", Disable, Acct("bob"), false),
+    when(AlsoIn("carol", "cedar", Role::Member), "alice", Disable, Acct("carol"), false),
+    when(AlsoIn("manager", "northwind", Role::Viewer), "alice", Disable, Acct("manager"), false),
+    when(AlsoIn("bob", "cedar", Role::Admin), "bob", Apply, Change("cedar", "dan", "member", "viewer"), true),
+    when(AlsoIn("bob", "cedar", Role::Admin), "bob", Apply, Change("blueharbor", "dan", "viewer", ""), false),
+    when(AlsoIn("dan", "blueharbor", Role::Member), "dan", CreateRequest, Org("blueharbor"), true),
+    when(AlsoIn("dan", "blueharbor", Role::Member), "dan", CreateRequest, Org("cedar"), false),
+    when(AlsoIn("dan", "blueharbor", Role::Admin), "dan", Edit, Req("blueharbor", "bob", "draft", "", &[]), true),
+    when(AlsoIn("dan", "blueharbor", Role::Admin), "dan", Edit, Req("cedar", "alice", "draft", "", &[]), false),
+    when(AlsoIn("dan", "blueharbor", Role::Admin), "dan", Submit, Req("blueharbor", "bob", "draft", "", &[]), true),
+    when(AlsoIn("dan", "blueharbor", Role::Admin), "dan", Submit, Req("cedar", "alice", "draft", "", &[]), false),
+    when(
+        AlsoIn("carol", "blueharbor", Role::Admin),
+        "carol",
+        Withdraw,
+        Req("blueharbor", "bob", "in_review", "account_manager", &[]),
+        true,
+    ),
+    when(
+        AlsoIn("carol", "blueharbor", Role::Admin),
+        "carol",
+        Withdraw,
+        Req("cedar", "dan", "in_review", "account_manager", &[]),
+        false,
+    ),
+    when(
+        AlsoIn("bob", "cedar", Role::Admin),
+        "bob",
+        Decide,
+        Req("cedar", "dan", "in_review", "account_manager", &[]),
+        false,
+    ),
+    when(
+        AlsoIn("manager", "cedar", Role::Viewer),
+        "manager",
+        Decide,
+        Req("cedar", "dan", "in_review", "account_manager", &[]),
+        true,
+    ),
+    when(AlsoIn("dan", "blueharbor", Role::Member), "dan", View, Rep("pipeline"), true),
+    when(AlsoIn("dan", "blueharbor", Role::Member), "dan", View, Rep("audit"), false),
+    when(AlsoIn("dan", "blueharbor", Role::Member), "dan", Export, Rep("pipeline"), true),
+    when(AlsoIn("dan", "blueharbor", Role::Member), "dan", Export, Rep("access"), false),
+    // Suspended organizations, for the actions not covered above.
+    when(Suspended("northwind"), "admin", CreatePartner, Org("acme"), true),
+    when(Suspended("northwind"), "alice", CreatePartner, Org("acme"), false),
+    when(Suspended("northwind"), "alice", Disable, Acct("bob"), false),
+    when(Suspended("summit"), "admin", Disable, Acct("carol"), true),
+    when(Suspended("summit"), "finance", SetBudget, Org("summit"), true),
+    when(Suspended("blueharbor"), "alice", SetBudget, Org("blueharbor"), false),
+    when(Suspended("blueharbor"), "bob", Edit, Req("blueharbor", "bob", "draft", "", &[]), false),
+    when(Suspended("blueharbor"), "alice", Edit, Req("cedar", "dan", "draft", "", &[]), true),
+    when(Suspended("blueharbor"), "bob", Submit, Req("blueharbor", "bob", "draft", "", &[]), false),
+    when(Suspended("cedar"), "alice", Submit, Req("blueharbor", "bob", "draft", "", &[]), true),
+    when(
+        Suspended("northwind"),
+        "alice",
+        Withdraw,
+        Req("blueharbor", "bob", "in_review", "account_manager", &[]),
+        false,
+    ),
+    when(Suspended("cedar"), "bob", Withdraw, Req("blueharbor", "bob", "in_review", "account_manager", &[]), true),
+    // Invitations: partner organizations take anyone but vendor staff; the vendor org
+    // takes whoever its admins invite. Nobody inactive accepts anything.
+    row("bob", Accept, Inv("cedar", "viewer"), true),
+    row("carol", Accept, Inv("blueharbor", "admin"), true),
+    row("manager", Accept, Inv("blueharbor", "member"), false),
+    row("admin", Accept, Inv("summit", "admin"), false),
+    row("finance", Accept, Inv("acme", "admin"), true),
+    row("carol", Accept, Inv("acme", "staff"), true),
+    when(ActorDisabled, "bob", Accept, Inv("cedar", "viewer"), false),
+    when(Suspended("cedar"), "bob", Accept, Inv("cedar", "viewer"), true),
+    when(Suspended("blueharbor"), "manager2", Accept, Inv("blueharbor", "viewer"), false),
+    when(AlsoIn("bob", "summit", Role::Member), "bob", Accept, Inv("cedar", "admin"), true),
+    when(AlsoIn("manager", "northwind", Role::Viewer), "manager", Accept, Inv("cedar", "viewer"), false),
 ];
 
 impl Row {
@@ -431,6 +533,7 @@ impl Row {
             Condition::Suspended(org) => world.suspend(org),
             Condition::ActorDisabled => world.active = false,
             Condition::DelegatedBy(_) => {}
+            Condition::AlsoIn(user, org, role) => world.add_membership(user, org, role),
         }
         world
     }
@@ -456,6 +559,7 @@ impl Row {
                 current: current.into(),
             }),
             Target::Rep(name) => Asked::Report(Report { name: name.into() }),
+            Target::Inv(org, role) => Asked::Invitation(Invitation { org: world.org(org), role: role.into() }),
             Target::Req(org, requester, status, decider, others) => Asked::Request(Request {
                 id: 1,
                 org: world.org(org),
@@ -468,12 +572,18 @@ impl Row {
     }
 
     /// Asks the policy (through its memo).
-    pub fn ask(&self, authz: &Authz, world: &World, actor: &Actor) -> bool {
-        authz.allowed(actor, self.action, &self.resource(world))
+    ///
+    /// # Errors
+    /// The engine failed: a bug in the policy, whatever the row expects.
+    pub fn ask(&self, authz: &Authz, world: &World, actor: &Actor) -> Result<bool, PolicyError> {
+        authz.check(actor, self.action, &self.resource(world))
     }
 
     /// Asks the engine directly, with everything known and no memo.
-    pub fn ask_engine(&self, authz: &Authz, world: &World, actor: &Actor) -> bool {
-        authz.allowed_uncached(actor, self.action, &self.resource(world))
+    ///
+    /// # Errors
+    /// As [`Row::ask`].
+    pub fn ask_engine(&self, authz: &Authz, world: &World, actor: &Actor) -> Result<bool, PolicyError> {
+        authz.check_uncached(actor, self.action, &self.resource(world))
     }
 }

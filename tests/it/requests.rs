@@ -59,6 +59,22 @@ fn borrow<'a>(fields: &'a [(&'static str, String)]) -> Vec<(&'a str, &'a str)> {
     fields.iter().map(|(k, v)| (*k, v.as_str())).collect()
 }
 
+/// A new deal registration form as `user` fetched it (with its form key), filled in.
+async fn filled_deal_form(user: &Browser, org: i64) -> Vec<(&'static str, String)> {
+    let page = user.get(&format!("/requests/new?kind=deal_registration&org={org}")).await;
+    let key = page.field("form_key").expect("form key");
+    let mut form = vec![("kind", "deal_registration".to_owned()), ("org", org.to_string()), ("form_key", key)];
+    form.extend(deal_fields(&days_ahead(30)));
+    form
+}
+
+/// The form's fields, sent with the button `then` ("save" or "submit").
+fn pressing<'a>(form: &'a [(&'static str, String)], then: &'a str) -> Vec<(&'a str, &'a str)> {
+    let mut all = borrow(form);
+    all.push(("then", then));
+    all
+}
+
 #[tokio::test]
 async fn bob_registers_a_deal_and_a_35_percent_discount_goes_through_two_approvals() {
     let app = spawn().await;
@@ -391,24 +407,79 @@ async fn bad_request_input_is_refused_with_a_message_and_nothing_written() {
 async fn submitting_the_same_new_request_form_twice_creates_one_request() {
     let app = spawn().await;
     let bob = app.signed_in("bob").await;
-    let blue = app.org_id("blueharbor").await;
-    let form = bob.get(&format!("/requests/new?kind=deal_registration&org={blue}")).await;
-    let key = form.field("form_key").expect("key");
-    let fields = deal_fields(&days_ahead(30));
-    let blue_text = blue.to_string();
-    let mut all = vec![
-        ("kind", "deal_registration"),
-        ("org", blue_text.as_str()),
-        ("form_key", key.as_str()),
-        ("then", "submit"),
-    ];
-    all.extend(borrow(&fields));
+    let form = filled_deal_form(&bob, app.org_id("blueharbor").await).await;
+    let all = pressing(&form, "submit");
     let (a, b) = tokio::join!(bob.post("/requests", &all), bob.post("/requests", &all));
     assert_eq!(a.status, StatusCode::SEE_OTHER);
     assert_eq!(b.status, StatusCode::SEE_OTHER);
     assert_eq!(id_from(&a), id_from(&b));
     assert_eq!(app.count("requests", "title = 'Stark Industries'").await, 1);
     assert_eq!(app.count("approval_steps", &format!("request_id = {}", id_from(&a))).await, 1);
+}
+
+/// Makes every insert of approval steps fail, as if the connection died while
+/// submitting; `false` removes that failure again.
+async fn break_submitting(app: &TestApp, broken: bool) {
+    let sql: &[&str] = match (app.db.get_database_backend(), broken) {
+        (sea_orm::DbBackend::Postgres, true) => &[
+            "CREATE FUNCTION fail_steps() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'connection lost'; END $$ LANGUAGE plpgsql",
+            "CREATE TRIGGER fail_steps BEFORE INSERT ON approval_steps FOR EACH ROW EXECUTE FUNCTION fail_steps()",
+        ],
+        (sea_orm::DbBackend::Postgres, false) => {
+            &["DROP TRIGGER fail_steps ON approval_steps", "DROP FUNCTION fail_steps()"]
+        }
+        (_, true) => &[
+            "CREATE TRIGGER fail_steps BEFORE INSERT ON approval_steps BEGIN SELECT RAISE(ABORT, 'connection lost'); END",
+        ],
+        (_, false) => &["DROP TRIGGER fail_steps"],
+    };
+    for statement in sql {
+        sea_orm::ConnectionTrait::execute_unprepared(&app.db, statement).await.expect(statement);
+    }
+}
+
+#[tokio::test]
+async fn save_and_submit_leaves_a_submitted_request_or_nothing_and_sending_again_finishes_it() {
+    let app = spawn().await;
+    let bob = app.signed_in("bob").await;
+    let form = filled_deal_form(&bob, app.org_id("blueharbor").await).await;
+    let all = pressing(&form, "submit");
+
+    let audited = app.count("audit_events", "action = 'create_request'").await;
+    break_submitting(&app, true).await;
+    let page = bob.post("/requests", &all).await;
+    assert_eq!(page.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(app.count("requests", "title = 'Stark Industries'").await, 0, "no draft left behind");
+    assert_eq!(app.count("audit_events", "action = 'create_request'").await, audited);
+
+    // The same form sent again once the database is back: created and submitted.
+    break_submitting(&app, false).await;
+    let page = bob.post("/requests", &all).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.text());
+    let id = id_from(&page);
+    assert_eq!(app.count("requests", &format!("id = {id} AND status = 'in_review'")).await, 1);
+    assert_eq!(app.count("approval_steps", &format!("request_id = {id} AND status = 'pending'")).await, 1);
+}
+
+#[tokio::test]
+async fn a_draft_saved_from_a_form_is_submitted_when_that_form_is_sent_again_to_submit() {
+    let app = spawn().await;
+    let bob = app.signed_in("bob").await;
+    let form = filled_deal_form(&bob, app.org_id("blueharbor").await).await;
+    let send = |then| pressing(&form, then);
+    let saved = bob.post("/requests", &send("save")).await;
+    let id = id_from(&saved);
+    assert_eq!(app.count("requests", &format!("id = {id} AND status = 'draft'")).await, 1);
+    let submitted = bob.post("/requests", &send("submit")).await;
+    assert_eq!(id_from(&submitted), id);
+    assert_eq!(app.count("requests", &format!("id = {id} AND status = 'in_review'")).await, 1);
+    assert_eq!(app.count("requests", "title = 'Stark Industries'").await, 1);
+
+    // Someone else sending that form key gets their own refusal, not bob's request.
+    let alice = app.signed_in("alice").await;
+    let page = alice.post("/requests", &send("submit")).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.text().contains("This form was already used"), "{}", page.text());
 }
 
 #[tokio::test]

@@ -7,7 +7,13 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub token_hash: String,
-    pub user_id: i64,
+    pub email: String,
+    /// `None` for an invitation sent before invitations needed consent: its account
+    /// and membership exist already.
+    pub org_id: Option<i64>,
+    pub role: Option<String>,
+    /// The name the inviter gave, suggested to someone new.
+    pub name: Option<String>,
     pub created_by: i64,
     pub expires_at: DateTimeUtc,
 }

@@ -14,4 +14,5 @@ pub mod organization;
 pub mod request;
 pub mod request_event;
 pub mod session;
+pub mod sign_in_address;
 pub mod user;
