@@ -1,16 +1,20 @@
 //! Partner Portal: a vendor and its partner companies working together.
 //!
-//! Rooms, with dependencies running one way: `http` → `services` → `store`;
-//! `http` → `views`, `authz`; every room may use `domain`, which uses none of them.
+//! The application: `http` (handlers, the guard) → `services` (use cases, one
+//! transaction each) → `store`; `http` → `views` (HTML) and `authz`. The layers
+//! beneath are crates of their own, so that the direction is the compiler's to hold:
+//! `portal-domain` (no I/O), `portal-authz` and `portal-store` (each on the domain
+//! alone). They are re-exported under their room names.
 
-pub mod authz;
 pub mod config;
-pub mod domain;
 pub mod error;
 pub mod http;
 pub mod services;
-pub mod store;
 pub mod views;
+
+pub use portal_authz as authz;
+pub use portal_domain as domain;
+pub use portal_store as store;
 
 use std::sync::Arc;
 

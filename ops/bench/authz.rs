@@ -153,10 +153,16 @@ async fn per_page() {
     println!("| --- | --- | --- |");
     for user in ["bob", "alice", "manager", "admin"] {
         let email = policy_table::email(user);
-        let opened =
-            services::auth::sign_in(&db, &passwords, state.settings.throttle, email, seed::DEMO_PASSWORD, "bench")
-                .await
-                .expect("sign in");
+        let opened = services::auth::sign_in(
+            &db,
+            &passwords,
+            state.settings.throttle,
+            (email, seed::DEMO_PASSWORD),
+            "bench",
+            None,
+        )
+        .await
+        .expect("sign in");
         let blue = id_of(&db, "Blue Harbor IT").await;
         let northwind = id_of(&db, "Northwind Distribution").await;
         // Request 2 is the demo's 35% discount of Blue Harbor.

@@ -98,18 +98,16 @@ pub async fn login(
     Form(form): Form<LoginForm>,
 ) -> Result<Response, AppError> {
     let next = safe_next(&form.next).to_owned();
+    let replacing = info.session.as_ref().map(|s| s.id.as_str());
+    let credentials = (form.email.as_str(), form.password.as_str());
     let outcome =
-        services::auth::sign_in(&st.db, &st.passwords, st.settings.throttle, &form.email, &form.password, &info.client)
+        services::auth::sign_in(&st.db, &st.passwords, st.settings.throttle, credentials, &info.client, replacing)
             .await;
     // The form is re-rendered with the token the browser already holds.
     let token = info.session.as_ref().map(|s| s.csrf_token.clone()).or(info.anonymous_csrf).unwrap_or_default();
     match outcome {
         Ok(opened) => {
             let jar = jar.add(cookie(&st, SESSION_COOKIE, opened.token)).remove(Cookie::build(CSRF_COOKIE).path("/"));
-            // The old session, if any, ends: a new id at every sign-in.
-            if let Some(old) = info.session {
-                crate::store::sessions::delete(&st.db, &old.id).await?;
-            }
             Ok((jar, Redirect::to(&next)).into_response())
         }
         Err(SignInError::Rejected) => {

@@ -56,8 +56,8 @@ where
         let next = parts.uri.path_and_query().map_or("/", |pq| pq.as_str()).to_owned();
         let sign_in = || AppError::SignIn { next: next.clone() };
         let (Some(session), Some(facts)) = (info.session, info.facts) else { return Err(sign_in()) };
+        // `services::auth::resume` ends the sessions of accounts no longer active.
         if facts.user.status != UserStatus::Active {
-            store::sessions::delete(&st.db, &session.id).await?;
             return Err(sign_in());
         }
         let tree = st.trees.at_least(&st.db, facts.tree_version).await?;

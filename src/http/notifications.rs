@@ -29,7 +29,7 @@ pub async fn index(State(st): State<AppState>, ctx: Ctx) -> Result<Markup, AppEr
 }
 
 pub async fn mark_read(State(st): State<AppState>, ctx: Ctx) -> Result<Redirect, AppError> {
-    store::notifications::mark_all_read(&st.db, ctx.user.id, Utc::now()).await?;
+    services::notifications::mark_all_read(&st.db, ctx.user.id).await?;
     Ok(Redirect::to("/notifications"))
 }
 

@@ -16,10 +16,9 @@ use super::{
 use crate::{
     AppState,
     authz::{Account, Action, Organization, RoleChange},
-    domain::{Org, Role},
+    domain::{NewPartnerForm, Org, Role},
     error::AppError,
-    services::{self, orgs::NewPartnerForm},
-    store,
+    services, store,
     views::{
         self,
         orgs::{AddMemberValues, BudgetRow, BudgetValues, MemberRow, OrgPage},

@@ -19,13 +19,13 @@ use super::{
 use crate::{
     AppState,
     authz::{self, Action, Organization},
-    domain::{Decision, Fields, FieldsInput, Org, RequestKind, Status, request::StepStatus},
+    domain::{
+        Decision, Fields, FieldsInput, Org, RequestKind, Status,
+        request::{Conflict, Cursor, ListPage, RequestRecord, Sort, Step, StepStatus},
+    },
     error::AppError,
     services::{self, requests::Then},
-    store::{
-        self,
-        requests::{Cursor, ListFilter, RequestRecord, Sort, Step},
-    },
+    store::{self, requests::ListFilter},
     views::{
         self,
         requests::{DetailPage, FormPage, ListQuery, ListView, QueueRow, StepView},
@@ -170,7 +170,7 @@ pub async fn index(State(st): State<AppState>, ctx: Ctx, Query(query): Query<Lis
         Err(message) => (ListFilter::default(), Some(message)),
     };
     let list = if error.is_some() {
-        store::requests::ListPage::default()
+        ListPage::default()
     } else {
         store::requests::list(&st.db, sql_filter(&scope), ctx.user.id, &filter).await?
     };
@@ -441,7 +441,7 @@ async fn render_show(
     ))
 }
 
-async fn conflicts_of(st: &AppState, request: &RequestRecord) -> Result<Vec<store::requests::Conflict>, AppError> {
+async fn conflicts_of(st: &AppState, request: &RequestRecord) -> Result<Vec<Conflict>, AppError> {
     match &request.fields {
         Fields::Deal { customer_domain, .. } if request.status != Status::Draft => Ok(store::requests::conflicts(
             &st.db,

@@ -147,15 +147,18 @@ fn account_delay(failures: u32, free: u32, cap: std::time::Duration) -> Option<C
 /// Waiting attempts are refused before any hashing, so a flood costs little. Unknown
 /// emails, wrong passwords and disabled accounts get the same answer.
 ///
+/// The session the browser held before (`replacing`), if any, ends in the same
+/// transaction: a new session id at every sign-in.
+///
 /// # Errors
 /// `Rejected`, `Throttled`, or a database error.
 pub async fn sign_in(
     db: &DatabaseConnection,
     passwords: &Passwords,
     throttle: ThrottleSettings,
-    email: &str,
-    password: &str,
+    (email, password): (&str, &str),
     client: &str,
+    replacing: Option<&str>,
 ) -> Result<Opened, SignInError> {
     let now = Utc::now();
     let email = Email::parse(email).ok();
@@ -215,6 +218,9 @@ pub async fn sign_in(
 
     let token = random_token();
     let txn = db.begin().await?;
+    if let Some(old) = replacing {
+        store::sessions::delete(&txn, old).await?;
+    }
     store::sessions::create(&txn, &session_key(&token), user.id, &random_token()).await?;
     store::users::touch_sign_in(&txn, user.id, now).await?;
     // The account's count across addresses stays: someone guessing elsewhere is not
@@ -229,7 +235,7 @@ pub async fn sign_in(
 }
 
 /// Finds the live session for a cookie token, with its user's facts, ending it if
-/// it has expired.
+/// it has expired or its account is no longer active.
 ///
 /// # Errors
 /// Database errors.
@@ -243,7 +249,8 @@ pub async fn resume(
     let now = Utc::now();
     let idle = ChronoDuration::from_std(lifetimes.idle).unwrap_or(ChronoDuration::minutes(30));
     let absolute = ChronoDuration::from_std(lifetimes.absolute).unwrap_or(ChronoDuration::hours(12));
-    if now - session.last_seen_at > idle + TOUCH_EVERY || now - session.created_at > absolute {
+    let expired = now - session.last_seen_at > idle + TOUCH_EVERY || now - session.created_at > absolute;
+    if expired || facts.user.status != UserStatus::Active {
         store::sessions::delete(db, &key).await?;
         return Ok(None);
     }

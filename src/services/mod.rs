@@ -7,6 +7,7 @@ pub mod delegations;
 pub mod invitations;
 pub mod mail;
 pub mod members;
+pub mod notifications;
 pub mod orgs;
 pub mod passwords;
 pub mod requests;

@@ -4,40 +4,8 @@ use sea_orm::{DatabaseConnection, TransactionTrait};
 use serde_json::json;
 
 use super::{Error, Who, audit_allowed};
-use crate::domain::{Invalid, Org, OrgKind, OrgName, OrgStatus, Tier};
+use crate::domain::{Invalid, NewPartner, Org, OrgKind, OrgStatus};
 use crate::store;
-
-/// Raw fields of the new-partner form.
-#[derive(Debug, Default, Clone, serde::Deserialize)]
-pub struct NewPartnerForm {
-    #[serde(default)]
-    pub name: String,
-    #[serde(default)]
-    pub tier: String,
-    /// Empty for an independent partner or distributor.
-    #[serde(default)]
-    pub parent_id: String,
-}
-
-/// A new partner, parsed.
-#[derive(Debug)]
-pub struct NewPartner {
-    pub name: OrgName,
-    pub tier: Tier,
-    pub parent_id: Option<i64>,
-}
-
-impl NewPartnerForm {
-    /// # Errors
-    /// The first field that does not parse.
-    pub fn parse(&self) -> Result<NewPartner, Invalid> {
-        let parent_id = match self.parent_id.trim() {
-            "" => None,
-            raw => Some(crate::domain::parse_id(raw).map_err(|_| Invalid::new("Choose a parent from the list."))?),
-        };
-        Ok(NewPartner { name: OrgName::parse(&self.name)?, tier: Tier::parse(&self.tier)?, parent_id })
-    }
-}
 
 /// Creates the organization and returns its id.
 ///

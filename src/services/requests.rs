@@ -11,12 +11,12 @@ use super::{Error, Who, audit_allowed};
 use crate::domain::{
     Chains, Decision, Fields, Invalid, Org, OrgTree, Outcome, Role, Status, Transition,
     money::grouped,
-    request::{StepStatus, next_status},
+    request::{MdfBudget, RequestRecord, Step, StepStatus, next_status},
 };
 use crate::store::{
     self,
     notifications::{self as notes},
-    requests::{Change, NewStep, RequestRecord, Step},
+    requests::{Change, NewStep},
 };
 
 /// Checks what only the database knows: the related deal belongs to the same
@@ -74,15 +74,6 @@ pub async fn check_against_data(
         _ => {}
     }
     Ok(())
-}
-
-/// A quarter's MDF budget and what is left of it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MdfBudget {
-    pub quarter: String,
-    pub currency: crate::domain::Currency,
-    pub budget_cents: i64,
-    pub remaining_cents: i64,
 }
 
 /// The budget of the quarter of `date`, less what other requests committed.

@@ -4,8 +4,8 @@ use maud::{Markup, html};
 
 use super::{Nav, requests::QueueRow};
 use crate::{
+    domain::request::RequestRecord,
     domain::{Role, User},
-    store::requests::RequestRecord,
 };
 
 /// What the dashboard shows.

@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use maud::{Markup, html};
 
 use super::{Nav, csrf_field, messages};
-use crate::store::notifications::Notice;
+use crate::domain::Notice;
 
 pub fn list(nav: &Nav<'_>, notices: &[Notice]) -> Markup {
     super::page(

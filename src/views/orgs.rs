@@ -5,9 +5,8 @@ use std::collections::{HashMap, HashSet};
 use maud::{Markup, html};
 
 use super::{Nav, csrf_field, messages};
+use crate::domain::{Listed, NewPartnerForm};
 use crate::domain::{Member, Org, OrgKind, OrgStatus, Role, Tier, UserStatus};
-use crate::services::orgs::NewPartnerForm;
-use crate::store::orgs::Listed;
 
 /// The new-partner form, shown to those who may create partners.
 pub struct NewPartner<'a> {
@@ -174,7 +173,7 @@ pub struct OrgPage<'a> {
     pub add_member: Option<AddMemberValues<'a>>,
     pub invitation: Option<&'a str>,
     /// Invitations waiting for an answer (for those who manage members).
-    pub invitations: &'a [crate::store::invitations::Waiting],
+    pub invitations: &'a [crate::domain::WaitingInvitation],
     /// The viewer may suspend or reactivate this organization.
     pub can_set_status: bool,
     pub budgets: &'a [BudgetRow],

@@ -7,14 +7,14 @@ use maud::{Markup, html};
 
 use super::{Nav, messages};
 use crate::{
+    domain::report::{
+        AUDIT_PAGE, AuditRow, MdfCell, PartnerRow, PendingAges, PipelineCell, PipelineMonth, TurnaroundMonth,
+        TurnaroundRow,
+    },
     domain::{
         RequestKind, Status,
         money::grouped,
         report::{AuditQuery, MdfQuery, PipelineQuery},
-    },
-    store::reports::{
-        AUDIT_PAGE, AuditRow, MdfCell, PartnerRow, PendingAges, PipelineCell, PipelineMonth, TurnaroundMonth,
-        TurnaroundRow,
     },
 };
 

@@ -5,13 +5,12 @@ use maud::{Markup, html};
 
 use super::{Nav, csrf_field, messages};
 use crate::{
+    domain::request::{COUNT_LIMIT, Conflict, Event, ListPage, ListRow, MdfBudget, RequestRecord, Sort, Step},
     domain::{
         Currency, Fields, FieldsInput, Org, RequestKind, Status,
         money::{format_fixed, grouped},
         request::StepStatus,
     },
-    services::requests::MdfBudget,
-    store::requests::{COUNT_LIMIT, Conflict, Event, ListPage, ListRow, RequestRecord, Sort, Step},
 };
 
 /// The list's filters as typed (kept on the page when refused).

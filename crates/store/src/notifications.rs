@@ -8,17 +8,7 @@ use sea_orm::{
 };
 
 use super::entities::{account_manager, delegation, email_outbox, membership, notification, user};
-use crate::domain::{Role, UserStatus};
-
-/// A notification as its user reads it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Notice {
-    pub id: i64,
-    pub request_id: Option<i64>,
-    pub message: String,
-    pub created_at: DateTime<Utc>,
-    pub read: bool,
-}
+use crate::domain::{Delegation, Notice, Role, UserStatus};
 
 /// Adds a notification for each user, and queues an email to each.
 ///
@@ -202,17 +192,6 @@ pub async fn managers_of(db: &impl ConnectionTrait, vendor_id: i64, orgs: &[i64]
     out.sort_unstable();
     out.dedup();
     Ok(out)
-}
-
-/// A delegation as listed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Delegation {
-    pub id: i64,
-    pub delegator_id: i64,
-    pub delegate_id: i64,
-    pub starts_on: NaiveDate,
-    pub ends_on: NaiveDate,
-    pub revoked: bool,
 }
 
 fn to_delegation(m: delegation::Model) -> Delegation {

@@ -1,11 +1,21 @@
 //! Reports: their filters, parsed from the query string that both the page and its
 //! CSV download share, and the rule that keeps CSV cells from running as formulas.
 
+mod rows;
+
+pub use rows::{
+    AuditRow, MdfCell, PartnerRow, PendingAges, PipelineCell, PipelineMonth, PipelineRow, TurnaroundMonth,
+    TurnaroundRow,
+};
+
 use std::borrow::Cow;
 
 use chrono::NaiveDate;
 
 use super::{Invalid, RequestKind, Status};
+
+/// Events per page of the audit report.
+pub const AUDIT_PAGE: u64 = 50;
 
 /// The filters of the pipeline report, as typed (kept on the page when refused).
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]

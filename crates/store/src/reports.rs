@@ -2,18 +2,36 @@
 //! roll-up the database maintains), and the rows of CSV downloads: the pipeline's as
 //! one streamed query, the others in keyset-paginated batches.
 
-use chrono::{DateTime, Utc};
-use futures_util::Stream;
+use futures_util::{Stream, StreamExt};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, FromQueryResult, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, RelationTrait, Select, sea_query::Expr,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationTrait, Select, StreamTrait, sea_query::Expr,
 };
 
+use super::rows::{self, FromRow, from_row};
 use super::{
     entities::{audit_event, request, user},
     orgs::Filter,
 };
-use crate::domain::{Status, report::PipelineFilter};
+use crate::domain::{
+    Status,
+    report::{
+        AUDIT_PAGE, AuditRow, MdfCell, PartnerRow, PendingAges, PipelineCell, PipelineFilter, PipelineMonth,
+        PipelineRow, TurnaroundMonth, TurnaroundRow,
+    },
+};
+
+from_row! {
+    PipelineCell { org_id, org_name, currency, requests, in_review, changes_requested, approved, rejected, withdrawn, amount_cents, approved_cents }
+    PipelineMonth { month, status, requests }
+    PipelineRow { id, created_at, org_name, kind, status, title, customer_domain, amount_cents, currency, discount_bp, decided_at }
+    AuditRow { id, at, actor_email, action, resource_type, resource_id, outcome, client_addr, detail }
+    MdfCell { org_id, org_name, quarter, currency, budget_cents, requested_cents, approved_cents }
+    PartnerRow { id, name, tier, status, parent, viewers, members, admins, last_sign_in, open_requests }
+    TurnaroundRow { step, decider, decisions, median_hours, p90_hours, overdue }
+    TurnaroundMonth { month, decisions, median_hours }
+    PendingAges { under_a_day, one_to_three_days, over_three_days, overdue }
+}
 
 fn filtered(scope: Filter, filter: &PipelineFilter) -> Select<request::Entity> {
     let mut query = request::Entity::find()
@@ -35,30 +53,6 @@ fn filtered(scope: Filter, filter: &PipelineFilter) -> Select<request::Entity> {
         query = query.filter(request::Column::OrgId.eq(org));
     }
     query
-}
-
-/// A partner's pipeline in one currency: requests by status, and amounts.
-#[derive(Debug, Clone, PartialEq, Eq, FromQueryResult)]
-pub struct PipelineCell {
-    pub org_id: i64,
-    pub org_name: String,
-    pub currency: String,
-    pub requests: i64,
-    pub in_review: i64,
-    pub changes_requested: i64,
-    pub approved: i64,
-    pub rejected: i64,
-    pub withdrawn: i64,
-    pub amount_cents: i64,
-    pub approved_cents: i64,
-}
-
-/// How many requests of one status were created in one month.
-#[derive(Debug, Clone, PartialEq, Eq, FromQueryResult)]
-pub struct PipelineMonth {
-    pub month: String,
-    pub status: String,
-    pub requests: i64,
 }
 
 /// Which roll-up a pipeline query reads.
@@ -199,10 +193,7 @@ pub async fn pipeline_page(
         "SELECT p.month, {per_status} FROM {} p WHERE {month_condition} GROUP BY p.month ORDER BY p.month",
         months_source.table()
     );
-    let cells =
-        PipelineCell::find_by_statement(sea_orm::Statement::from_sql_and_values(backend, cells, values.clone()))
-            .all(db)
-            .await?;
+    let cells = rows::all(db, sea_orm::Statement::from_sql_and_values(backend, cells, values.clone())).await?;
     let months = Month::find_by_statement(sea_orm::Statement::from_sql_and_values(backend, months, month_values))
         .all(db)
         .await?
@@ -240,22 +231,6 @@ pub async fn pipeline_count(
     Ok(total.and_then(|t| t.n).map_or(0, |n| u64::try_from(n).unwrap_or(0)))
 }
 
-/// A row of the pipeline download.
-#[derive(Debug, Clone, PartialEq, Eq, FromQueryResult)]
-pub struct PipelineRow {
-    pub id: i64,
-    pub created_at: DateTime<Utc>,
-    pub org_name: String,
-    pub kind: String,
-    pub status: String,
-    pub title: String,
-    pub customer_domain: Option<String>,
-    pub amount_cents: i64,
-    pub currency: String,
-    pub discount_bp: Option<i32>,
-    pub decided_at: Option<DateTime<Utc>>,
-}
-
 /// Every request the pipeline's filters select, oldest first, as one query whose rows
 /// arrive as the caller reads them: the database keeps the cursor, so neither side
 /// holds the result.
@@ -267,7 +242,7 @@ pub async fn pipeline_rows<'db>(
     scope: Filter,
     filter: &PipelineFilter,
 ) -> Result<impl Stream<Item = Result<PipelineRow, sea_orm::DbErr>> + Send + use<'db>, sea_orm::DbErr> {
-    filtered(scope, filter)
+    let query = filtered(scope, filter)
         .select_only()
         .column(request::Column::Id)
         .column(request::Column::CreatedAt)
@@ -282,23 +257,9 @@ pub async fn pipeline_rows<'db>(
         .column(request::Column::DecidedAt)
         .join(sea_orm::JoinType::InnerJoin, request::Relation::Org.def())
         .order_by_asc(request::Column::Id)
-        .into_model::<PipelineRow>()
-        .stream(db)
-        .await
-}
-
-/// An audit event as the audit report shows it.
-#[derive(Debug, Clone, PartialEq, Eq, FromQueryResult)]
-pub struct AuditRow {
-    pub id: i64,
-    pub at: DateTime<Utc>,
-    pub actor_email: Option<String>,
-    pub action: String,
-    pub resource_type: String,
-    pub resource_id: Option<i64>,
-    pub outcome: String,
-    pub client_addr: String,
-    pub detail: String,
+        .build(db.get_database_backend());
+    let stream = db.stream_raw(query).await?;
+    Ok(stream.map(|row| row.and_then(|row| PipelineRow::from_row(&row))))
 }
 
 fn audit_filtered(filter: &crate::domain::report::AuditFilter) -> Select<audit_event::Entity> {
@@ -329,8 +290,12 @@ fn audit_filtered(filter: &crate::domain::report::AuditFilter) -> Select<audit_e
     query
 }
 
-fn audit_columns(query: Select<audit_event::Entity>) -> sea_orm::Selector<sea_orm::SelectModel<AuditRow>> {
-    query
+/// The audit report's columns of the events `query` selects.
+async fn audit_rows(
+    db: &impl ConnectionTrait,
+    query: Select<audit_event::Entity>,
+) -> Result<Vec<AuditRow>, sea_orm::DbErr> {
+    let query = query
         .select_only()
         .column(audit_event::Column::Id)
         .column(audit_event::Column::At)
@@ -341,10 +306,9 @@ fn audit_columns(query: Select<audit_event::Entity>) -> sea_orm::Selector<sea_or
         .column(audit_event::Column::Outcome)
         .column(audit_event::Column::ClientAddr)
         .column(audit_event::Column::Detail)
-        .into_model::<AuditRow>()
+        .build(db.get_database_backend());
+    rows::all(db, query).await
 }
-
-pub const AUDIT_PAGE: u64 = 50;
 
 /// One page of the audit log, newest first, and how many events match.
 ///
@@ -355,13 +319,13 @@ pub async fn audit_page(
     filter: &crate::domain::report::AuditFilter,
 ) -> Result<(Vec<AuditRow>, u64), sea_orm::DbErr> {
     let total = audit_filtered(filter).count(db).await?;
-    let rows = audit_columns(
+    let rows = audit_rows(
+        db,
         audit_filtered(filter)
             .order_by_desc(audit_event::Column::Id)
             .offset((filter.page.saturating_sub(1)) * AUDIT_PAGE)
             .limit(AUDIT_PAGE),
     )
-    .all(db)
     .await?;
     Ok((rows, total))
 }
@@ -387,26 +351,14 @@ pub async fn audit_batch(
     after: i64,
     limit: u64,
 ) -> Result<Vec<AuditRow>, sea_orm::DbErr> {
-    audit_columns(
+    audit_rows(
+        db,
         audit_filtered(filter)
             .filter(audit_event::Column::Id.gt(after))
             .order_by_asc(audit_event::Column::Id)
             .limit(limit),
     )
-    .all(db)
     .await
-}
-
-/// A partner's MDF for one quarter: the budget, and what requests ask and got.
-#[derive(Debug, Clone, PartialEq, Eq, FromQueryResult)]
-pub struct MdfCell {
-    pub org_id: i64,
-    pub org_name: String,
-    pub quarter: String,
-    pub currency: String,
-    pub budget_cents: Option<i64>,
-    pub requested_cents: i64,
-    pub approved_cents: i64,
 }
 
 /// The SQL condition for a scope on `column`.
@@ -470,7 +422,7 @@ pub async fn mdf_summary(
         WHERE 1 = 1{extra}
         ORDER BY o.name, k.quarter DESC",
     );
-    MdfCell::find_by_statement(sea_orm::Statement::from_sql_and_values(backend, sql, values)).all(db).await
+    rows::all(db, sea_orm::Statement::from_sql_and_values(backend, sql, values)).await
 }
 
 /// `column IN (ids)` for a page of organizations (integers, written inline), or no
@@ -504,21 +456,6 @@ pub async fn partner_ids(
         .collect()
 }
 
-/// A partner organization as the partners report shows it.
-#[derive(Debug, Clone, PartialEq, Eq, FromQueryResult)]
-pub struct PartnerRow {
-    pub id: i64,
-    pub name: String,
-    pub tier: String,
-    pub status: String,
-    pub parent: Option<String>,
-    pub viewers: i64,
-    pub members: i64,
-    pub admins: i64,
-    pub last_sign_in: Option<DateTime<Utc>>,
-    pub open_requests: i64,
-}
-
 /// Partner organizations in scope with their people by role, latest sign-in and open
 /// requests (counted in SQL), ordered by id after `after`, at most `limit`.
 ///
@@ -547,37 +484,7 @@ pub async fn partners(
         admins = count("admin"),
         scope = scope_sql(scope, "o.id"),
     );
-    PartnerRow::find_by_statement(sea_orm::Statement::from_string(db.get_database_backend(), sql)).all(db).await
-}
-
-/// Decision times per step and decider: how many, the median and 90th percentile of
-/// hours from the step opening to its decision (nearest rank), and how many were
-/// overdue.
-#[derive(Debug, Clone, PartialEq, FromQueryResult)]
-pub struct TurnaroundRow {
-    pub step: String,
-    pub decider: String,
-    pub decisions: i64,
-    pub median_hours: f64,
-    pub p90_hours: f64,
-    pub overdue: i64,
-}
-
-/// The median decision time of the steps decided in a month.
-#[derive(Debug, Clone, PartialEq, FromQueryResult)]
-pub struct TurnaroundMonth {
-    pub month: String,
-    pub decisions: i64,
-    pub median_hours: f64,
-}
-
-/// Steps waiting for a decision, by how long they have waited.
-#[derive(Debug, Clone, PartialEq, Eq, FromQueryResult)]
-pub struct PendingAges {
-    pub under_a_day: i64,
-    pub one_to_three_days: i64,
-    pub over_three_days: i64,
-    pub overdue: i64,
+    rows::all(db, sea_orm::Statement::from_string(db.get_database_backend(), sql)).await
 }
 
 /// Hours from a step's opening (its due time less its SLA) to `end`, in SQL.
@@ -643,9 +550,8 @@ pub async fn turnaround(
                 MAX(CASE WHEN rn = {MEDIAN_RANK} THEN hours END) AS median_hours
          FROM ranked GROUP BY month ORDER BY month"
     );
-    let rows = TurnaroundRow::find_by_statement(sea_orm::Statement::from_string(backend, per_decider)).all(db).await?;
-    let months =
-        TurnaroundMonth::find_by_statement(sea_orm::Statement::from_string(backend, per_month)).all(db).await?;
+    let rows = rows::all(db, sea_orm::Statement::from_string(backend, per_decider)).await?;
+    let months = rows::all(db, sea_orm::Statement::from_string(backend, per_month)).await?;
     Ok((rows, months))
 }
 
@@ -673,10 +579,12 @@ pub async fn pending_ages(db: &impl ConnectionTrait, scope: Filter) -> Result<Pe
         },
         scope = scope_sql(scope, "r.org_id"),
     );
-    Ok(PendingAges::find_by_statement(sea_orm::Statement::from_string(backend, sql))
-        .one(db)
-        .await?
-        .unwrap_or(PendingAges { under_a_day: 0, one_to_three_days: 0, over_three_days: 0, overdue: 0 }))
+    Ok(rows::one(db, sea_orm::Statement::from_string(backend, sql)).await?.unwrap_or(PendingAges {
+        under_a_day: 0,
+        one_to_three_days: 0,
+        over_three_days: 0,
+        overdue: 0,
+    }))
 }
 
 /// Everyone's relations, for the access review: active users, every membership and

@@ -5,6 +5,8 @@
 //! through the hierarchy, so that a check is a few lookups and never a query or a walk.
 //! May use `domain`; nothing here touches HTTP or HTML.
 
+use portal_domain as domain;
+
 mod classes;
 mod scope;
 
@@ -23,7 +25,7 @@ use oso::{Oso, PolarClass};
 pub use scope::Scope;
 
 /// The built-in policy, carried by the binary so it runs from any directory.
-pub const BUILTIN_POLICY: &str = include_str!("../../policies/portal.polar");
+pub const BUILTIN_POLICY: &str = include_str!("../../../policies/portal.polar");
 
 /// Everything the policy may be asked; a misspelled action cannot reach oso, where it
 /// would silently answer no.

@@ -7,7 +7,7 @@ use sea_orm::{
 };
 
 use super::entities::{membership, organization};
-use crate::domain::{Org, OrgKind, OrgName, OrgNode, OrgStatus, OrgTree, Tier};
+use crate::domain::{Listed, Org, OrgKind, OrgName, OrgNode, OrgStatus, OrgTree, Tier};
 
 /// Which organizations a query may return, as decided by the authorization scope:
 /// all, or those reached from one user's grants through the closure table.
@@ -125,13 +125,6 @@ pub async fn find_many(db: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<Org
         .into_iter()
         .map(to_domain)
         .collect()
-}
-
-/// An organization with its head count, as listed.
-#[derive(Debug, Clone)]
-pub struct Listed {
-    pub org: Org,
-    pub members: i64,
 }
 
 /// A page of the organizations the filter lets through, by name, after `after` (a

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 
 use super::entities::{invitation, user};
-use crate::domain::{Email, Role};
+use crate::domain::{Email, Role, WaitingInvitation};
 
 /// A live invitation, as stored.
 #[derive(Debug, Clone)]
@@ -92,15 +92,6 @@ pub async fn withdraw(db: &impl ConnectionTrait, email: &Email, org_id: i64) -> 
         .rows_affected)
 }
 
-/// An invitation waiting for an answer, as its organization's page lists it.
-#[derive(Debug, Clone)]
-pub struct Waiting {
-    pub email: String,
-    pub role: Role,
-    pub invited_by: String,
-    pub expires_at: DateTime<Utc>,
-}
-
 /// The live invitations to an organization, newest expiry first (at most `limit`).
 ///
 /// # Errors
@@ -110,7 +101,7 @@ pub async fn waiting(
     org_id: i64,
     now: DateTime<Utc>,
     limit: u64,
-) -> Result<Vec<Waiting>, sea_orm::DbErr> {
+) -> Result<Vec<WaitingInvitation>, sea_orm::DbErr> {
     use sea_orm::QuerySelect;
     let rows = invitation::Entity::find()
         .filter(invitation::Column::OrgId.eq(org_id))
@@ -129,7 +120,7 @@ pub async fn waiting(
     rows.into_iter()
         .filter_map(|m| {
             let role = m.role?;
-            Some(Role::parse(&role).map_err(|e| sea_orm::DbErr::Custom(e.0)).map(|role| Waiting {
+            Some(Role::parse(&role).map_err(|e| sea_orm::DbErr::Custom(e.0)).map(|role| WaitingInvitation {
                 invited_by: inviters.get(&m.created_by).cloned().unwrap_or_default(),
                 email: m.email,
                 role,

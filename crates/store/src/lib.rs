@@ -1,6 +1,8 @@
 //! Persistence: sea-orm entities and the queries the services run, returning domain
 //! types. May use `domain`; nothing here knows about HTTP, HTML or the policy engine.
 
+use portal_domain as domain;
+
 pub mod audit;
 pub mod entities;
 pub mod invitations;
@@ -9,6 +11,7 @@ pub mod notifications;
 pub mod orgs;
 pub mod reports;
 pub mod requests;
+mod rows;
 pub mod sessions;
 pub mod throttle;
 pub mod users;

@@ -180,7 +180,7 @@ fn line_of(source: &str, offset: usize) -> usize {
 
 impl Chains {
     /// The built-in chains, carried by the binary.
-    pub const BUILTIN: &'static str = include_str!("../../policies/approvals.toml");
+    pub const BUILTIN: &'static str = include_str!("../../../policies/approvals.toml");
 
     /// Parses and checks a chain file; `file` names it in errors.
     ///
@@ -278,7 +278,7 @@ impl Chains {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{FieldsInput, request::Fields};
+    use crate::{FieldsInput, request::Fields};
 
     fn discount(percent: &str) -> Fields {
         let input = FieldsInput {

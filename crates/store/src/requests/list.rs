@@ -1,0 +1,177 @@
+//! The requests list: filters, keyset pages from the scope's and the user's own
+//! branches, and matches counted up to a limit.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::{ConnectionTrait, FromQueryResult};
+
+use crate::domain::{
+    RequestKind, Status,
+    request::{COUNT_LIMIT, Cursor, ListPage, ListRow, PAGE_SIZE, Sort},
+};
+use crate::rows::{self, from_row};
+
+/// Filters for the requests list.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub kind: Option<RequestKind>,
+    pub status: Option<Status>,
+    pub org: Option<i64>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub text: Option<String>,
+    pub sort: Sort,
+    /// Where the page starts: after (or, going back, before) this row.
+    pub cursor: Option<Cursor>,
+}
+
+/// The sort column of the list, and whether it runs from its highest value down.
+fn sort_column(sort: Sort) -> (&'static str, bool) {
+    match sort {
+        Sort::Newest => ("created_at", true),
+        Sort::Oldest => ("created_at", false),
+        Sort::AmountDesc => ("amount_cents", true),
+        Sort::Updated => ("updated_at", true),
+    }
+}
+
+/// Binds values for raw SQL in either dialect.
+struct Binds {
+    backend: sea_orm::DbBackend,
+    values: Vec<sea_orm::Value>,
+}
+
+impl Binds {
+    fn bind(&mut self, value: impl Into<sea_orm::Value>) -> String {
+        self.values.push(value.into());
+        if self.backend == sea_orm::DbBackend::Postgres { format!("${}", self.values.len()) } else { "?".to_owned() }
+    }
+}
+
+/// The filters' conditions on `requests r` (without scope and cursor).
+fn list_conditions(filter: &ListFilter, binds: &mut Binds) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(kind) = filter.kind {
+        out.push(format!("r.kind = {}", binds.bind(kind.as_str())));
+    }
+    if let Some(status) = filter.status {
+        out.push(format!("r.status = {}", binds.bind(status.as_str())));
+    }
+    if let Some(org) = filter.org {
+        out.push(format!("r.org_id = {}", binds.bind(org)));
+    }
+    if let Some(from) = filter.from.and_then(|d| d.and_hms_opt(0, 0, 0)) {
+        out.push(format!("r.created_at >= {}", binds.bind(from.and_utc())));
+    }
+    if let Some(to) = filter.to.and_then(|d| (d + chrono::Duration::days(1)).and_hms_opt(0, 0, 0)) {
+        out.push(format!("r.created_at < {}", binds.bind(to.and_utc())));
+    }
+    if let Some(text) = &filter.text {
+        let pattern = format!("%{}%", text.to_lowercase().replace(['%', '_'], ""));
+        let (a, b) = (binds.bind(pattern.clone()), binds.bind(pattern));
+        out.push(format!("(lower(r.title) LIKE {a} OR lower(r.customer_domain) LIKE {b})"));
+    }
+    out
+}
+
+/// One page of the requests in `scope` plus the user's own, filtered and sorted,
+/// keyset-paginated: each branch (the scope, joined through the closure table, and
+/// the user's own requests) reads at most a page from its index, whatever the page's
+/// depth. The matches are counted up to [`COUNT_LIMIT`] + 1 and no further.
+///
+/// # Errors
+/// Database errors.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    scope: crate::orgs::Filter,
+    own: i64,
+    filter: &ListFilter,
+) -> Result<ListPage, sea_orm::DbErr> {
+    let backend = db.get_database_backend();
+    let (column, descending) = sort_column(filter.sort);
+    let backwards = filter.cursor.is_some_and(|c| c.before);
+    // Reading backwards (the page before a row) runs the order the other way.
+    let down = descending != backwards;
+    let (dir, cmp) = if down { ("DESC", "<") } else { ("ASC", ">") };
+    let order = format!("r.{column} {dir}, r.id {dir}");
+    let fetch = PAGE_SIZE + 1;
+    let mut binds = Binds { backend, values: Vec::new() };
+    let mut conditions = list_conditions(filter, &mut binds);
+    if let Some(cursor) = filter.cursor {
+        let key = match filter.sort {
+            Sort::AmountDesc => binds.bind(cursor.key),
+            _ => binds.bind(DateTime::<Utc>::from_timestamp_micros(cursor.key).unwrap_or_default()),
+        };
+        conditions.push(format!("(r.{column}, r.id) {cmp} ({key}, {})", binds.bind(cursor.id)));
+    }
+    let branch = |who: String| {
+        let mut all = conditions.clone();
+        all.push(who);
+        format!(
+            "SELECT id FROM (SELECT r.id FROM requests r WHERE {} ORDER BY {order} LIMIT {fetch}) b",
+            all.join(" AND ")
+        )
+    };
+    let ids = match scope {
+        crate::orgs::Filter::All => branch("1 = 1".to_owned()),
+        scope => format!("{} UNION {}", branch(scope.sql("r.org_id")), branch(format!("r.requester_id = {own}"))),
+    };
+    let sql = format!(
+        "SELECT r.id, r.kind, r.status, r.title, r.amount_cents, r.currency, r.org_id,
+                o.name AS org_name, u.name AS requester_name, r.created_at, r.updated_at
+         FROM requests r
+         JOIN organizations o ON o.id = r.org_id
+         JOIN users u ON u.id = r.requester_id
+         WHERE r.id IN ({ids})
+         ORDER BY {order} LIMIT {fetch}"
+    );
+    let mut rows: Vec<ListRow> =
+        rows::all(db, sea_orm::Statement::from_sql_and_values(backend, sql, binds.values.clone())).await?;
+    let more = rows.len() as u64 > PAGE_SIZE;
+    rows.truncate(PAGE_SIZE as usize);
+    if backwards {
+        rows.reverse();
+    }
+    let (has_previous, has_next) = match filter.cursor {
+        None => (false, more),
+        Some(c) if c.before => (more, true),
+        Some(_) => (true, more),
+    };
+    let matches = count_matches(db, scope, own, filter).await?;
+    Ok(ListPage { rows, has_previous, has_next, matches })
+}
+
+from_row! {
+    ListRow { id, kind, status, title, amount_cents, currency, org_id, org_name, requester_name, created_at, updated_at }
+}
+
+/// How many requests the filters select, up to [`COUNT_LIMIT`] + 1.
+async fn count_matches(
+    db: &impl ConnectionTrait,
+    scope: crate::orgs::Filter,
+    own: i64,
+    filter: &ListFilter,
+) -> Result<u64, sea_orm::DbErr> {
+    #[derive(FromQueryResult)]
+    struct Count {
+        n: i64,
+    }
+    let backend = db.get_database_backend();
+    let mut binds = Binds { backend, values: Vec::new() };
+    let conditions = list_conditions(filter, &mut binds);
+    let limit = COUNT_LIMIT + 1;
+    let branch = |who: String| {
+        let mut all = conditions.clone();
+        all.push(who);
+        format!("SELECT id FROM (SELECT r.id FROM requests r WHERE {} LIMIT {limit}) b", all.join(" AND "))
+    };
+    let ids = match scope {
+        crate::orgs::Filter::All => branch("1 = 1".to_owned()),
+        scope => format!("{} UNION {}", branch(scope.sql("r.org_id")), branch(format!("r.requester_id = {own}"))),
+    };
+    let sql = format!("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM ({ids}) m");
+    let count = Count::find_by_statement(sea_orm::Statement::from_sql_and_values(backend, sql, binds.values))
+        .one(db)
+        .await?
+        .map_or(0, |c| c.n);
+    Ok(std::cmp::Ord::min(u64::try_from(count).unwrap_or(0), limit))
+}
