@@ -54,13 +54,20 @@ pub enum AppError {
 impl From<services::Error> for AppError {
     fn from(err: services::Error) -> Self {
         match err {
-            services::Error::Invalid(invalid) => AppError::Invalid(invalid.0),
+            services::Error::Invalid(invalid) => invalid.into(),
             services::Error::Stale(msg) => AppError::Stale(msg),
             services::Error::NotFound => AppError::NotFound,
             services::Error::Busy => AppError::Busy,
             services::Error::Db(e) => AppError::Internal(e.to_string()),
             services::Error::Internal(e) => AppError::Internal(e),
         }
+    }
+}
+
+/// Bad input with no form to go back to: 422 with the message.
+impl From<crate::domain::Invalid> for AppError {
+    fn from(invalid: crate::domain::Invalid) -> Self {
+        AppError::Invalid(invalid.0)
     }
 }
 

@@ -28,7 +28,7 @@ pub async fn show(State(st): State<AppState>, ctx: Ctx) -> Result<Markup, AppErr
         (ctx, Vec::new())
     } else {
         let ctx = ctx.with_delegations(&st).await?;
-        let pending = super::requests::queue_rows(&st, &ctx, 10).await?;
+        let pending = super::approvals::queue_rows(&st, &ctx, 10).await?;
         (ctx, pending)
     };
     Ok(views::dashboard::page(

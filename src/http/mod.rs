@@ -2,6 +2,7 @@
 //! session, CSRF), security headers, and one module per resource.
 
 mod account;
+mod approvals;
 mod auth;
 pub mod context;
 mod dashboard;
@@ -96,7 +97,7 @@ pub fn router(state: AppState) -> Router {
         .route("/requests/{id}/submit", post(requests::submit))
         .route("/requests/{id}/withdraw", post(requests::withdraw))
         .route("/requests/{id}/decide", post(requests::decide))
-        .route("/approvals", get(requests::queue))
+        .route("/approvals", get(approvals::queue))
         .route("/reports", get(reports::index))
         .route("/reports/pipeline", get(reports::pipeline))
         .route("/reports/pipeline.csv", get(reports::pipeline_csv))

@@ -11,7 +11,7 @@ use super::{Error, Who, audit_allowed};
 use crate::domain::{
     Chains, Decision, Fields, Invalid, Org, OrgTree, Outcome, Role, Status, Transition,
     money::grouped,
-    request::{MdfBudget, RequestRecord, Step, StepStatus, next_status},
+    request::{MdfBudget, RequestRecord, Step, StepStatus, deciders_before, next_status},
 };
 use crate::store::{
     self,
@@ -452,12 +452,7 @@ pub async fn decide(
     match (to, next) {
         (Status::InReview, Some(next)) => {
             let tree = store::orgs::hierarchy(&txn).await?;
-            let mut earlier: Vec<i64> = all_steps
-                .iter()
-                .filter(|s| s.round == step.round && s.position < next.position)
-                .flat_map(|s| [s.decided_by, s.on_behalf_of])
-                .flatten()
-                .collect();
+            let mut earlier = deciders_before(all_steps, step.round, next.position);
             earlier.push(who.user_id);
             earlier.extend(on_behalf_of);
             let deciders = eligible_deciders(&txn, &tree, request, &next.decider, &earlier, now.date_naive()).await?;
@@ -548,12 +543,7 @@ pub async fn escalate_overdue(
         flagged += 1;
         let Some(request) = store::requests::find(&txn, request_id).await? else { continue };
         let all = store::requests::steps(&txn, request_id).await?;
-        let earlier: Vec<i64> = all
-            .iter()
-            .filter(|s| s.round == step.round && s.position < step.position)
-            .flat_map(|s| [s.decided_by, s.on_behalf_of])
-            .flatten()
-            .collect();
+        let earlier = deciders_before(&all, step.round, step.position);
         let mut told = eligible_deciders(&txn, &tree, &request, &step.decider, &earlier, now.date_naive()).await?;
         told.extend(admins.iter().copied().filter(|id| *id != request.requester_id));
         told.sort_unstable();

@@ -13,7 +13,10 @@ use std::{
 
 use oso::{Class, PolarClass};
 
-use crate::domain::{OrgKind, OrgTree, Role};
+use crate::domain::{
+    OrgKind, OrgTree, Role,
+    request::{RequestRecord, Step, StepStatus, deciders_before},
+};
 
 /// A set of the roles the policy names, as bits.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
@@ -461,6 +464,23 @@ impl Resource for RoleChange {
             user_id: canon.user(self.user_id),
             role: self.role.clone(),
             current: self.current.clone(),
+        })
+    }
+}
+
+impl Request {
+    /// The policy's view of a stored request and its steps: who decides the current
+    /// step, and who decided (or was represented in) the steps of this round before
+    /// it. `None` when the tree does not hold its organization.
+    pub fn of(request: &RequestRecord, steps: &[Step], tree: &OrgTree) -> Option<Self> {
+        let pending = steps.iter().find(|s| s.round == request.round && s.status == StepStatus::Pending);
+        Some(Self {
+            id: request.id,
+            org: Organization::from_tree(tree, request.org_id)?,
+            requester_id: request.requester_id,
+            status: request.status.as_str().to_owned(),
+            step_decider: pending.map_or_else(String::new, |s| s.decider.clone()),
+            other_deciders: deciders_before(steps, request.round, pending.map_or(i32::MAX, |s| s.position)),
         })
     }
 }

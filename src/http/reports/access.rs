@@ -41,7 +41,7 @@ async fn access_rows(st: &AppState, ctx: &Ctx, query: &AccessQuery) -> Result<Ve
     };
     let wanted_user = match query.user.trim() {
         "" => None,
-        raw => Some(crate::domain::Email::parse(raw).map_err(|e| AppError::Invalid(e.0))?),
+        raw => Some(crate::domain::Email::parse(raw)?),
     };
     let tree = ctx.actor.tree();
     // The organizations whose members the viewer manages: every one for the vendor's

@@ -71,7 +71,7 @@ pub async fn audit_csv(
     Query(query): Query<AuditQuery>,
 ) -> Result<Response, AppError> {
     gate(&st, &ctx, ReportName::Audit, Use::Export).await?;
-    let filter = query.parse().map_err(|invalid| AppError::Invalid(invalid.0))?;
+    let filter = query.parse()?;
     let rows = store::reports::audit_count(&st.db, &filter).await?;
     audit_download(&st, &ctx, ReportName::Audit, serde_json::json!(query), rows).await?;
     let db = st.db.clone();

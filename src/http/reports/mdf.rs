@@ -75,7 +75,7 @@ pub async fn mdf_csv(
     Query(query): Query<MdfQuery>,
 ) -> Result<Response, AppError> {
     gate(&st, &ctx, ReportName::Mdf, Use::Export).await?;
-    let (quarter, org) = query.parse().map_err(|invalid| AppError::Invalid(invalid.0))?;
+    let (quarter, org) = query.parse()?;
     let scope = ctx.scope();
     // One row per partner and quarter: small enough to read at once.
     let cells = store::reports::mdf_summary(&st.db, sql_filter(&scope), quarter.as_deref(), org, None).await?;

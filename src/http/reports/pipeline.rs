@@ -104,7 +104,7 @@ pub async fn pipeline_csv(
     Query(query): Query<PipelineQuery>,
 ) -> Result<Response, AppError> {
     gate(&st, &ctx, ReportName::Pipeline, Use::Export).await?;
-    let filter = query.parse().map_err(|invalid| AppError::Invalid(invalid.0))?;
+    let filter = query.parse()?;
     let scope = ctx.scope();
     let rows = store::reports::pipeline_count(&st.db, sql_filter(&scope), &filter).await?;
     audit_download(&st, &ctx, ReportName::Pipeline, serde_json::json!(query), rows).await?;

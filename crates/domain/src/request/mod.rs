@@ -9,6 +9,7 @@ mod records;
 pub use fields::{Fields, FieldsInput, normalize_domain};
 pub use records::{
     COUNT_LIMIT, Conflict, Cursor, Event, ListPage, ListRow, MdfBudget, PAGE_SIZE, RequestRecord, Sort, Step,
+    deciders_before,
 };
 
 use super::Invalid;

@@ -48,6 +48,17 @@ pub struct Step {
     pub overdue_at: Option<DateTime<Utc>>,
 }
 
+/// Everyone who decided, or was represented in, a step of `round` before `position`:
+/// who may not decide that step as well (maker-checker across a round).
+pub fn deciders_before(steps: &[Step], round: i32, position: i32) -> Vec<i64> {
+    steps
+        .iter()
+        .filter(|s| s.round == round && s.position < position)
+        .flat_map(|s| [s.decided_by, s.on_behalf_of])
+        .flatten()
+        .collect()
+}
+
 /// An entry of a request's timeline.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {
