@@ -7,7 +7,8 @@
 
 use portal_domain as domain;
 
-mod classes;
+mod actor;
+mod resources;
 mod scope;
 
 use std::{
@@ -18,10 +19,9 @@ use std::{
     },
 };
 
-pub use classes::{
-    Account, Actor, Canon, Invitation, Organization, PolarUser, Report, Request, Resource, RoleChange, RoleSet, Target,
-};
+pub use actor::{Actor, Canon, PolarUser, RoleSet};
 use oso::{Oso, PolarClass};
+pub use resources::{Account, Invitation, Organization, Report, Request, Resource, RoleChange, Target};
 pub use scope::Scope;
 
 /// The built-in policy, carried by the binary so it runs from any directory.

@@ -1,10 +1,13 @@
 //! Requests partners raise: their kinds, their typed fields, and the one state machine
 //! every path (pages, seed data, background jobs) goes through.
 
-use chrono::NaiveDate;
-
+mod decision;
 mod fields;
+mod quarter;
 mod records;
+
+pub use decision::{Decision, MAX_COMMENT, Outcome, StepStatus};
+pub use quarter::{parse_quarter, quarter_bounds, quarter_of};
 
 pub use fields::{Fields, FieldsInput, normalize_domain};
 pub use records::{
@@ -181,156 +184,10 @@ pub fn next_status(from: Status, transition: Transition) -> Result<Status, Inval
     Ok(to)
 }
 
-/// A decision on the current step, with its comment.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Decision {
-    pub outcome: Outcome,
-    pub comment: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    Approve,
-    Reject,
-    SendBack,
-}
-
-impl Outcome {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Approve => "approved",
-            Outcome::Reject => "rejected",
-            Outcome::SendBack => "sent_back",
-        }
-    }
-}
-
-/// The longest comment kept.
-pub const MAX_COMMENT: usize = 4000;
-
-impl Decision {
-    /// Parses the decision form: `approve`, `reject` or `send_back`, and a comment that
-    /// rejections and send-backs must have.
-    ///
-    /// # Errors
-    /// An unknown decision, a missing comment, or one longer than [`MAX_COMMENT`].
-    pub fn parse(decision: &str, comment: &str) -> Result<Self, Invalid> {
-        let outcome = match decision.trim() {
-            "approve" => Outcome::Approve,
-            "reject" => Outcome::Reject,
-            "send_back" => Outcome::SendBack,
-            _ => return Err(Invalid::new("Choose approve, reject or send back.")),
-        };
-        let comment = comment.trim();
-        if comment.chars().count() > MAX_COMMENT {
-            return Err(Invalid::new(format!("Keep the comment under {MAX_COMMENT} characters.")));
-        }
-        if comment.is_empty() && outcome != Outcome::Approve {
-            return Err(Invalid::new("Say why in a comment: a rejection or a send-back needs one."));
-        }
-        Ok(Self { outcome, comment: (!comment.is_empty()).then(|| comment.to_owned()) })
-    }
-}
-
-/// The state of one approval step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StepStatus {
-    /// A later step, not yet reached.
-    Waiting,
-    /// The current step, waiting for its decider.
-    Pending,
-    Approved,
-    Rejected,
-    SentBack,
-    /// Not reached because the request was rejected, sent back or withdrawn first.
-    Cancelled,
-}
-
-impl StepStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            StepStatus::Waiting => "waiting",
-            StepStatus::Pending => "pending",
-            StepStatus::Approved => "approved",
-            StepStatus::Rejected => "rejected",
-            StepStatus::SentBack => "sent_back",
-            StepStatus::Cancelled => "cancelled",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            StepStatus::Waiting => "Waiting",
-            StepStatus::Pending => "Waiting for decision",
-            StepStatus::Approved => "Approved",
-            StepStatus::Rejected => "Rejected",
-            StepStatus::SentBack => "Sent back",
-            StepStatus::Cancelled => "Not reached",
-        }
-    }
-
-    /// # Errors
-    /// An unknown step status.
-    pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        [
-            StepStatus::Waiting,
-            StepStatus::Pending,
-            StepStatus::Approved,
-            StepStatus::Rejected,
-            StepStatus::SentBack,
-            StepStatus::Cancelled,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == raw)
-        .ok_or_else(|| Invalid::new(format!("Unknown step status {raw:?}.")))
-    }
-}
-
-impl Outcome {
-    /// The status a step takes when decided so.
-    pub fn step_status(self) -> StepStatus {
-        match self {
-            Outcome::Approve => StepStatus::Approved,
-            Outcome::Reject => StepStatus::Rejected,
-            Outcome::SendBack => StepStatus::SentBack,
-        }
-    }
-}
-
-/// The first day of the quarter of `date` and the first day of the next one.
-pub fn quarter_bounds(date: NaiveDate) -> (NaiveDate, NaiveDate) {
-    use chrono::Datelike;
-    let first_month = (date.month() - 1) / 3 * 3 + 1;
-    let start = NaiveDate::from_ymd_opt(date.year(), first_month, 1).unwrap_or(date);
-    let end = if first_month == 10 {
-        NaiveDate::from_ymd_opt(date.year() + 1, 1, 1)
-    } else {
-        NaiveDate::from_ymd_opt(date.year(), first_month + 3, 1)
-    }
-    .unwrap_or(date);
-    (start, end)
-}
-
-/// Parses a quarter as `2026-Q4`; returns its first day.
-///
-/// # Errors
-/// Anything else, or a year outside 2000–2100.
-pub fn parse_quarter(raw: &str) -> Result<NaiveDate, Invalid> {
-    let bad = || Invalid::new("Quarter: write it as 2026-Q4.");
-    let (year, q) = raw.trim().split_once("-Q").ok_or_else(bad)?;
-    let year: i32 = year.parse().ok().filter(|y| (2000..=2100).contains(y)).ok_or_else(bad)?;
-    let q: u32 = q.parse().ok().filter(|q| (1..=4).contains(q)).ok_or_else(bad)?;
-    NaiveDate::from_ymd_opt(year, (q - 1) * 3 + 1, 1).ok_or_else(bad)
-}
-
-/// The calendar quarter a date falls in, as `2026-Q4`.
-pub fn quarter_of(date: NaiveDate) -> String {
-    use chrono::Datelike;
-    format!("{}-Q{}", date.year(), (date.month() - 1) / 3 + 1)
-}
-
 #[cfg(test)]
 mod tests {
+    use chrono::NaiveDate;
+
     use super::*;
 
     fn today() -> NaiveDate {

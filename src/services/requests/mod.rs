@@ -1,7 +1,14 @@
 //! Raising requests and moving them through their approval chain. Every transition is
 //! one transaction that checks the version the user saw, so two people acting at once
 //! (or one double-click) produce one decision and the other attempt a clear conflict.
-//! The handler has asked the policy before any of these runs.
+//! The handler has asked the policy before any of these runs. Deciding and escalation
+//! have modules of their own.
+
+mod decide;
+mod escalation;
+
+pub use decide::{decide, eligible_deciders};
+pub use escalation::escalate_overdue;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ConnectionTrait, TransactionSession, TransactionTrait};
@@ -9,9 +16,9 @@ use serde_json::json;
 
 use super::{Error, Who, audit_allowed};
 use crate::domain::{
-    Chains, Decision, Fields, Invalid, Org, OrgTree, Outcome, Role, Status, Transition,
+    Chains, Fields, Invalid, Org, Status, Transition,
     money::grouped,
-    request::{MdfBudget, RequestRecord, Step, StepStatus, deciders_before, next_status},
+    request::{MdfBudget, RequestRecord, StepStatus, next_status},
 };
 use crate::store::{
     self,
@@ -363,201 +370,4 @@ pub async fn withdraw(
     .await?;
     txn.commit().await?;
     Ok(())
-}
-
-/// Decides the current step (`step`, as the user saw it) for the user, or for
-/// `on_behalf_of` when the user acts as their delegate.
-///
-/// # Errors
-/// `Stale` when the step or the request changed since the user saw them.
-#[allow(clippy::too_many_arguments)]
-pub async fn decide(
-    db: &(impl ConnectionTrait + TransactionTrait),
-    who: Who<'_>,
-    on_behalf_of: Option<i64>,
-    request: &RequestRecord,
-    seen: i32,
-    step: &Step,
-    all_steps: &[Step],
-    decision: &Decision,
-) -> Result<(), Error> {
-    let next = all_steps
-        .iter()
-        .filter(|s| s.round == step.round && s.position > step.position && s.status == StepStatus::Waiting)
-        .min_by_key(|s| s.position);
-    let transition = match decision.outcome {
-        Outcome::Approve => Transition::Approve { last: next.is_none() },
-        Outcome::Reject => Transition::Reject,
-        Outcome::SendBack => Transition::SendBack,
-    };
-    let to = next_status(request.status, transition)?;
-    let now = Utc::now();
-    let txn = db.begin().await?;
-    let comment = decision.comment.as_deref();
-    // The step first: of two racing decisions, only one finds it still pending.
-    if !store::requests::decide_step(
-        &txn,
-        step.id,
-        decision.outcome.step_status(),
-        who.user_id,
-        on_behalf_of,
-        comment,
-        now,
-    )
-    .await?
-    {
-        drop(txn);
-        return Err(conflict(db, request.id).await);
-    }
-    let finished = to != Status::InReview;
-    let change = Change {
-        status: Some(to),
-        current_step: Some(if finished { None } else { next.map(|s| s.position) }),
-        decided_at: (to == Status::Approved || to == Status::Rejected).then_some(now),
-        ..Change::default()
-    };
-    if !store::requests::update_if_version(&txn, request.id, seen, change, now).await? {
-        drop(txn);
-        return Err(conflict(db, request.id).await);
-    }
-    if let (false, Some(next)) = (finished, next) {
-        store::requests::open_step(&txn, next.id, next.sla_hours, now).await?;
-    } else {
-        store::requests::cancel_open_steps(&txn, request.id, request.round).await?;
-    }
-    store::requests::record_event(
-        &txn,
-        request.id,
-        Some(who.user_id),
-        on_behalf_of,
-        decision.outcome.as_str(),
-        Some(&step.name),
-        comment,
-        now,
-    )
-    .await?;
-    audit_allowed(
-        &txn,
-        who,
-        "decide_request",
-        ("request", Some(request.id)),
-        json!({
-            "step": step.name, "position": step.position, "round": step.round,
-            "outcome": decision.outcome.as_str(), "on_behalf_of": on_behalf_of,
-            "before": request.status.as_str(), "after": to.as_str(),
-        }),
-    )
-    .await?;
-    let title = &request.title;
-    match (to, next) {
-        (Status::InReview, Some(next)) => {
-            let tree = store::orgs::hierarchy(&txn).await?;
-            let mut earlier = deciders_before(all_steps, step.round, next.position);
-            earlier.push(who.user_id);
-            earlier.extend(on_behalf_of);
-            let deciders = eligible_deciders(&txn, &tree, request, &next.decider, &earlier, now.date_naive()).await?;
-            let message = format!("{} waits for your decision: {title} ({})", request.kind().label(), next.name);
-            notes::notify(&txn, &deciders, Some(request.id), &message, now).await?;
-        }
-        (Status::Approved, _) => {
-            let message = format!("Your {} was approved: {title}", request.kind().label().to_lowercase());
-            notes::notify(&txn, &[request.requester_id], Some(request.id), &message, now).await?;
-        }
-        (Status::Rejected, _) => {
-            let message = format!("Your {} was rejected: {title}", request.kind().label().to_lowercase());
-            notes::notify(&txn, &[request.requester_id], Some(request.id), &message, now).await?;
-        }
-        (Status::ChangesRequested, _) => {
-            let message = format!("Changes were requested on your {}: {title}", request.kind().label().to_lowercase());
-            notes::notify(&txn, &[request.requester_id], Some(request.id), &message, now).await?;
-        }
-        _ => {}
-    }
-    txn.commit().await?;
-    Ok(())
-}
-
-/// Who may decide a step with this decider on this request: the partner's account
-/// managers or the vendor users holding the role, and whoever holds their approvals
-/// today; never the requester nor anyone in `exclude` (earlier deciders).
-///
-/// # Errors
-/// Database errors.
-pub async fn eligible_deciders(
-    db: &impl ConnectionTrait,
-    tree: &OrgTree,
-    request: &RequestRecord,
-    decider: &str,
-    exclude: &[i64],
-    today: NaiveDate,
-) -> Result<Vec<i64>, Error> {
-    let Some(vendor) = tree.vendor_id() else { return Ok(Vec::new()) };
-    let mut out = if decider == "account_manager" {
-        notes::managers_of(db, vendor, &tree.lineage(request.org_id)).await?
-    } else {
-        match Role::parse(decider) {
-            Ok(role) => notes::vendor_users_with_role(db, vendor, role).await?,
-            Err(_) => Vec::new(),
-        }
-    };
-    out.retain(|id| *id != request.requester_id && !exclude.contains(id));
-    let delegates = notes::delegates_of(db, &out, today).await?;
-    out.extend(delegates.into_iter().filter(|id| *id != request.requester_id && !exclude.contains(id)));
-    out.sort_unstable();
-    out.dedup();
-    Ok(out)
-}
-
-/// Flags pending steps that passed their SLA and tells their deciders and the vendor
-/// admins, once per step. Returns how many steps it flagged. On PostgreSQL the steps
-/// are claimed with `FOR UPDATE SKIP LOCKED`, and on every database the flag is set
-/// only where it is still unset, so instances running this at once never notify
-/// twice.
-///
-/// # Errors
-/// Database errors.
-pub async fn escalate_overdue(
-    db: &(impl ConnectionTrait + TransactionTrait),
-    now: DateTime<Utc>,
-) -> Result<usize, Error> {
-    // PostgreSQL: claim the rows inside the transaction with SKIP LOCKED. SQLite has
-    // one writer at a time; reading first inside a transaction would make the later
-    // write fail to upgrade its lock under contention, so it reads before starting.
-    let postgres = db.get_database_backend() == sea_orm::DbBackend::Postgres;
-    let early = if postgres { Vec::new() } else { store::requests::claim_overdue(db, now, 100).await? };
-    let txn = db.begin().await?;
-    let due = if postgres { store::requests::claim_overdue(&txn, now, 100).await? } else { early };
-    if due.is_empty() {
-        return Ok(0);
-    }
-    let tree = store::orgs::hierarchy(db).await?;
-    let admins = match tree.vendor_id() {
-        Some(vendor) => notes::vendor_users_with_role(db, vendor, Role::Admin).await?,
-        None => Vec::new(),
-    };
-    let mut flagged = 0;
-    for (request_id, step) in due {
-        if !store::requests::flag_overdue(&txn, step.id, now).await? {
-            continue;
-        }
-        flagged += 1;
-        let Some(request) = store::requests::find(&txn, request_id).await? else { continue };
-        let all = store::requests::steps(&txn, request_id).await?;
-        let earlier = deciders_before(&all, step.round, step.position);
-        let mut told = eligible_deciders(&txn, &tree, &request, &step.decider, &earlier, now.date_naive()).await?;
-        told.extend(admins.iter().copied().filter(|id| *id != request.requester_id));
-        told.sort_unstable();
-        told.dedup();
-        let message = format!(
-            "Overdue: {} \"{}\" has waited past its {}-hour SLA at {}",
-            request.kind().label(),
-            request.title,
-            step.sla_hours,
-            step.name
-        );
-        notes::notify(&txn, &told, Some(request_id), &message, now).await?;
-        store::requests::record_event(&txn, request_id, None, None, "overdue", Some(&step.name), None, now).await?;
-    }
-    txn.commit().await?;
-    Ok(flagged)
 }
