@@ -121,6 +121,21 @@ has_permission(user: User, "accept", invitation: Invitation) if
   user.active and
   invitation.org.is_vendor;
 
+# Out of office: the vendor's staff hand their approvals to a vendor colleague for a
+# few days (who the colleague may be is checked when the delegation is made); only
+# the one who delegated ends it.
+resource Delegation {
+  permissions = ["delegate_approvals", "revoke_delegation"];
+}
+
+has_permission(user: User, "delegate_approvals", delegation: Delegation) if
+  user.active and
+  user.vendor_role != "" and
+  delegation.delegator_id = user.id;
+has_permission(user: User, "revoke_delegation", delegation: Delegation) if
+  user.active and
+  delegation.delegator_id = user.id;
+
 # Requests. request.step_decider names who decides the current step
 # ("account_manager" or a vendor role; "" when no step is current), and
 # request.other_deciders lists everyone who decided, or was represented in, an

@@ -17,6 +17,7 @@ use super::{
 };
 use crate::{
     AppState,
+    authz::{self, Action},
     error::AppError,
     services::{self, delegations},
     store,
@@ -94,18 +95,8 @@ pub async fn delegate(
 ) -> Result<Response, AppError> {
     let today = Utc::now().date_naive();
     let vendor = ctx.tree().vendor_id().ok_or(AppError::Forbidden)?;
-    if ctx.actor.vendor_role.is_empty() {
-        services::audit_denied(
-            &st.db,
-            Some(ctx.user.id),
-            &ctx.client,
-            "delegate_approvals",
-            ("delegation", None),
-            serde_json::json!({}),
-        )
-        .await?;
-        return Err(AppError::Forbidden);
-    }
+    let delegation = authz::Delegation { delegator_id: ctx.user.id };
+    ctx.require(&st, Action::DelegateApprovals, &delegation, ("delegation", None)).await?;
     let result = match delegations::parse_range(&form.starts_on, &form.ends_on, today) {
         Ok((starts, ends)) => delegations::create(&st.db, ctx.who(), vendor, &form.email, starts, ends).await,
         Err(invalid) => Err(invalid.into()),
@@ -122,6 +113,10 @@ pub async fn delegate(
 
 pub async fn revoke(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<Redirect, AppError> {
     let id = path_id(&id)?;
+    // The delegations one may end are one's own: any other answers 404.
+    let given = store::notifications::delegation_given(&st.db, id, ctx.user.id).await?.ok_or(AppError::NotFound)?;
+    let delegation = authz::Delegation { delegator_id: given.delegator_id };
+    ctx.require(&st, Action::RevokeDelegation, &delegation, ("delegation", Some(id))).await?;
     delegations::revoke(&st.db, ctx.who(), id).await?;
     Ok(Redirect::to("/delegations?done=revoked"))
 }

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use partner_portal::{
     authz::{
-        Account, Action, Actor, Authz, Invitation, Organization, PolicyError, Report, Request, RoleChange,
+        Account, Action, Actor, Authz, Delegation, Invitation, Organization, PolicyError, Report, Request, RoleChange,
         Target as Asked,
     },
     domain::{OrgNode, OrgStatus, OrgTree, Role},
@@ -119,6 +119,8 @@ pub enum Target {
     Rep(&'static str),
     /// An invitation to an org with a role.
     Inv(&'static str, &'static str),
+    /// A delegation of this user's approvals.
+    Deleg(&'static str),
     /// A request: (org, requester, status, who decides the current step or "",
     /// the deciders of earlier steps of this round).
     Req(&'static str, &'static str, &'static str, &'static str, &'static [&'static str]),
@@ -153,11 +155,11 @@ const fn when(condition: Condition, user: &'static str, action: Action, target: 
 }
 
 use Action::{
-    Accept, Apply, CreatePartner, CreateRequest, Decide, Disable, Edit, Export, ManageMembers, Read, SetBudget,
-    SetStatus, Submit, View, Withdraw,
+    Accept, Apply, CreatePartner, CreateRequest, Decide, DelegateApprovals, Disable, Edit, Export, ManageMembers, Read,
+    RevokeDelegation, SetBudget, SetStatus, Submit, View, Withdraw,
 };
 use Condition::{ActorDisabled, AlsoIn, DelegatedBy, Suspended};
-use Target::{Account as Acct, Change, Inv, Org, Rep, Req};
+use Target::{Account as Acct, Change, Deleg, Inv, Org, Rep, Req};
 
 pub const ROWS: &[Row] = &[
     // Vendor admin: everything, everywhere.
@@ -522,6 +524,24 @@ pub const ROWS: &[Row] = &[
     when(Suspended("blueharbor"), "manager2", Accept, Inv("blueharbor", "viewer"), false),
     when(AlsoIn("bob", "summit", Role::Member), "bob", Accept, Inv("cedar", "admin"), true),
     when(AlsoIn("manager", "northwind", Role::Viewer), "manager", Accept, Inv("cedar", "viewer"), false),
+    // Delegating one's approvals: the vendor's staff, their own; ending it: whoever gave it.
+    row("finance", DelegateApprovals, Deleg("finance"), true),
+    row("manager", DelegateApprovals, Deleg("manager"), true),
+    row("manager", DelegateApprovals, Deleg("finance"), false),
+    row("bob", DelegateApprovals, Deleg("bob"), false),
+    row("alice", DelegateApprovals, Deleg("alice"), false),
+    when(ActorDisabled, "finance", DelegateApprovals, Deleg("finance"), false),
+    when(Suspended("northwind"), "manager", DelegateApprovals, Deleg("manager"), true),
+    when(Suspended("blueharbor"), "bob", DelegateApprovals, Deleg("bob"), false),
+    when(AlsoIn("manager", "cedar", Role::Viewer), "manager", DelegateApprovals, Deleg("manager"), true),
+    when(AlsoIn("bob", "cedar", Role::Admin), "bob", DelegateApprovals, Deleg("bob"), false),
+    row("finance", RevokeDelegation, Deleg("finance"), true),
+    row("manager2", RevokeDelegation, Deleg("finance"), false),
+    row("bob", RevokeDelegation, Deleg("finance"), false),
+    when(ActorDisabled, "finance", RevokeDelegation, Deleg("finance"), false),
+    when(Suspended("summit"), "manager2", RevokeDelegation, Deleg("manager2"), true),
+    when(AlsoIn("manager2", "summit", Role::Viewer), "manager2", RevokeDelegation, Deleg("manager2"), true),
+    when(AlsoIn("bob", "summit", Role::Viewer), "bob", RevokeDelegation, Deleg("manager"), false),
 ];
 
 impl Row {
@@ -560,6 +580,7 @@ impl Row {
             }),
             Target::Rep(name) => Asked::Report(Report { name: name.into() }),
             Target::Inv(org, role) => Asked::Invitation(Invitation { org: world.org(org), role: role.into() }),
+            Target::Deleg(user) => Asked::Delegation(Delegation { delegator_id: world.user_id(user) }),
             Target::Req(org, requester, status, decider, others) => Asked::Request(Request {
                 id: 1,
                 org: world.org(org),

@@ -6,7 +6,9 @@
 use std::collections::BTreeSet;
 
 use partner_portal::{
-    authz::{Account, Action, Actor, Authz, Invitation, Organization, Report, Request, RoleChange, Scope, Target},
+    authz::{
+        Account, Action, Actor, Authz, Delegation, Invitation, Organization, Report, Request, RoleChange, Scope, Target,
+    },
     domain::{Email, OrgKind, OrgName, OrgNode, OrgStatus, OrgTree, PersonName, Role, Tier, UserStatus},
     store,
 };
@@ -17,7 +19,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection};
 use crate::helpers::spawn;
 use crate::policy_table::{ROWS, World};
 
-const ACTIONS: [Action; 15] = Action::ALL;
+const ACTIONS: [Action; 17] = Action::ALL;
 const PARTNER_ROLES: [Role; 3] = [Role::Viewer, Role::Member, Role::Admin];
 const VENDOR_ROLES: [Role; 4] = [Role::Staff, Role::ChannelManager, Role::Finance, Role::Admin];
 const STATUSES: [&str; 5] = ["draft", "in_review", "changes_requested", "approved", "withdrawn"];
@@ -59,8 +61,9 @@ fn random_org(rng: &mut StdRng, tree: &OrgTree, size: i64) -> Organization {
 
 fn random_target(rng: &mut StdRng, tree: &OrgTree, size: i64, users: i64) -> Target {
     let user = |rng: &mut StdRng| rng.gen_range(1..=users);
-    match rng.gen_range(0..6) {
+    match rng.gen_range(0..7) {
         0 => Target::Org(random_org(rng, tree, size)),
+        6 => Target::Delegation(Delegation { delegator_id: user(rng) }),
         5 => Target::Invitation(Invitation {
             org: random_org(rng, tree, size),
             role: ROLE_NAMES.choose(rng).expect("roles").to_string(),

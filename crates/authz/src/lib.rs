@@ -21,7 +21,7 @@ use std::{
 
 pub use actor::{Actor, Canon, PolarUser, RoleSet};
 use oso::{Oso, PolarClass};
-pub use resources::{Account, Invitation, Organization, Report, Request, Resource, RoleChange, Target};
+pub use resources::{Account, Delegation, Invitation, Organization, Report, Request, Resource, RoleChange, Target};
 pub use scope::Scope;
 
 /// The built-in policy, carried by the binary so it runs from any directory.
@@ -46,11 +46,13 @@ pub enum Action {
     View,
     Export,
     Accept,
+    DelegateApprovals,
+    RevokeDelegation,
 }
 
 impl Action {
     /// Every action, in declaration order.
-    pub const ALL: [Action; 15] = [
+    pub const ALL: [Action; 17] = [
         Action::Read,
         Action::ManageMembers,
         Action::CreatePartner,
@@ -66,6 +68,8 @@ impl Action {
         Action::View,
         Action::Export,
         Action::Accept,
+        Action::DelegateApprovals,
+        Action::RevokeDelegation,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -85,6 +89,8 @@ impl Action {
             Action::View => "view",
             Action::Export => "export",
             Action::Accept => "accept",
+            Action::DelegateApprovals => "delegate_approvals",
+            Action::RevokeDelegation => "revoke_delegation",
         }
     }
 }
@@ -265,6 +271,7 @@ impl Authz {
             Target::Request(r) => self.oso.is_allowed(user, action_name, r),
             Target::Report(r) => self.oso.is_allowed(user, action_name, r),
             Target::Invitation(r) => self.oso.is_allowed(user, action_name, r),
+            Target::Delegation(r) => self.oso.is_allowed(user, action_name, r),
         };
         Ok(answer?)
     }
@@ -298,6 +305,7 @@ fn registered() -> Result<Oso, PolicyError> {
     oso.register_class(Request::get_polar_class_builder().with_equality_check().build())?;
     oso.register_class(Report::get_polar_class_builder().with_equality_check().build())?;
     oso.register_class(Invitation::get_polar_class_builder().with_equality_check().build())?;
+    oso.register_class(Delegation::get_polar_class_builder().with_equality_check().build())?;
     Ok(oso)
 }
 

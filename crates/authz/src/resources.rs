@@ -86,6 +86,13 @@ pub struct Invitation {
     pub role: String,
 }
 
+/// A delegation of someone's approvals, as a target of making and ending it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PolarClass)]
+pub struct Delegation {
+    #[polar(attribute)]
+    pub delegator_id: i64,
+}
+
 /// A report, as a target of viewing and exporting.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PolarClass)]
 pub struct Report {
@@ -102,6 +109,7 @@ pub enum Target {
     Request(Request),
     Report(Report),
     Invitation(Invitation),
+    Delegation(Delegation),
 }
 
 /// A resource the policy decides on.
@@ -124,6 +132,7 @@ impl Resource for Target {
             Target::Request(r) => r.canonical(canon),
             Target::Report(r) => r.canonical(canon),
             Target::Invitation(r) => r.canonical(canon),
+            Target::Delegation(r) => r.canonical(canon),
         }
     }
 }
@@ -208,6 +217,15 @@ impl Resource for Invitation {
     }
     fn canonical(&self, canon: &mut Canon) -> Target {
         Target::Invitation(Invitation { org: self.org.canonical(canon), role: self.role.clone() })
+    }
+}
+
+impl Resource for Delegation {
+    fn target(&self) -> Target {
+        Target::Delegation(self.clone())
+    }
+    fn canonical(&self, canon: &mut Canon) -> Target {
+        Target::Delegation(Delegation { delegator_id: canon.user(self.delegator_id) })
     }
 }
 

@@ -249,6 +249,23 @@ pub async fn revoke_delegation(
     Ok(done.rows_affected == 1)
 }
 
+/// The delegation `delegator` gave, if it has not been revoked.
+///
+/// # Errors
+/// Database errors.
+pub async fn delegation_given(
+    db: &impl ConnectionTrait,
+    id: i64,
+    delegator: i64,
+) -> Result<Option<Delegation>, sea_orm::DbErr> {
+    Ok(delegation::Entity::find_by_id(id)
+        .filter(delegation::Column::DelegatorId.eq(delegator))
+        .filter(delegation::Column::RevokedAt.is_null())
+        .one(db)
+        .await?
+        .map(to_delegation))
+}
+
 /// Delegations given by or to the user that have not ended.
 ///
 /// # Errors
@@ -275,6 +292,15 @@ pub async fn delegations_involving(
         .collect())
 }
 
+/// The delegations that `who` selects and that are in force on `day`.
+fn in_force(who: sea_orm::sea_query::SimpleExpr, day: NaiveDate) -> sea_orm::Select<delegation::Entity> {
+    delegation::Entity::find()
+        .filter(who)
+        .filter(delegation::Column::RevokedAt.is_null())
+        .filter(delegation::Column::StartsOn.lte(day))
+        .filter(delegation::Column::EndsOn.gte(day))
+}
+
 /// The users whose approvals `delegate` holds on `day`.
 ///
 /// # Errors
@@ -284,11 +310,7 @@ pub async fn delegators_of(
     delegate: i64,
     day: NaiveDate,
 ) -> Result<Vec<i64>, sea_orm::DbErr> {
-    Ok(delegation::Entity::find()
-        .filter(delegation::Column::DelegateId.eq(delegate))
-        .filter(delegation::Column::RevokedAt.is_null())
-        .filter(delegation::Column::StartsOn.lte(day))
-        .filter(delegation::Column::EndsOn.gte(day))
+    Ok(in_force(delegation::Column::DelegateId.eq(delegate), day)
         .all(db)
         .await?
         .into_iter()
@@ -305,11 +327,7 @@ pub async fn delegates_of(
     delegators: &[i64],
     day: NaiveDate,
 ) -> Result<Vec<i64>, sea_orm::DbErr> {
-    Ok(delegation::Entity::find()
-        .filter(delegation::Column::DelegatorId.is_in(delegators.to_vec()))
-        .filter(delegation::Column::RevokedAt.is_null())
-        .filter(delegation::Column::StartsOn.lte(day))
-        .filter(delegation::Column::EndsOn.gte(day))
+    Ok(in_force(delegation::Column::DelegatorId.is_in(delegators.to_vec()), day)
         .all(db)
         .await?
         .into_iter()
