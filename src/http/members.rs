@@ -186,8 +186,7 @@ pub async fn disable_user(
     Form(form): Form<DisableForm>,
 ) -> Result<Response, AppError> {
     let id = path_id(&id)?;
-    let target = store::users::find(&st.db, id).await?.ok_or(AppError::NotFound)?;
-    let orgs = store::members::orgs_of(&st.db, id).await?;
+    let (target, orgs) = services::users::account(&st.db, id).await?.ok_or(AppError::NotFound)?;
     // Someone the user cannot see in any organization is not revealed.
     let scope = ctx.scope();
     if !orgs.iter().any(|o| scope.contains(*o)) {

@@ -69,9 +69,7 @@ async fn render(
     notice: Option<&str>,
 ) -> Result<Markup, AppError> {
     let today = Utc::now().date_naive();
-    let list = store::notifications::delegations_involving(&st.db, ctx.user.id, today).await?;
-    let ids: Vec<i64> = list.iter().flat_map(|d| [d.delegator_id, d.delegate_id]).collect();
-    let names = store::requests::names(&st.db, &ids).await?;
+    let (list, names) = delegations::involving(&st.db, ctx.user.id, today).await?;
     let name = |id: i64| names.iter().find(|(i, _)| *i == id).map_or_else(String::new, |(_, n)| n.clone());
     let rows: Vec<DelegationRow> = list
         .iter()

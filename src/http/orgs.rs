@@ -202,45 +202,43 @@ pub async fn render_show(
             MemberRow { member: m, grantable, removable, disable_candidate: disable }
         })
         .collect();
-    // Disabling needs the account's other memberships: ask only for candidates.
-    let mut rows = rows;
-    for row in rows.iter_mut().filter(|r| r.disable_candidate) {
-        let orgs = store::members::orgs_of(&st.db, row.member.user.id).await?;
-        let account = Account {
-            id: row.member.user.id,
-            orgs: orgs.into_iter().filter_map(|o| Organization::from_tree(ctx.tree(), o)).collect(),
-        };
-        row.disable_candidate = ctx.can(st, Action::Disable, &account);
-    }
     let grantable_new: Vec<Role> = if can_manage {
         roles.iter().copied().filter(|r| ctx.can(st, Action::Apply, &change(0, r.as_str(), ""))).collect()
     } else {
         Vec::new()
     };
-    let invitations = if can_manage {
-        store::invitations::waiting(&st.db, org.id, chrono::Utc::now(), INVITATIONS_SHOWN).await?
-    } else {
-        Vec::new()
-    };
-    let can_set_status = ctx.can(st, Action::SetStatus, &polar);
-    let can_set_budget = ctx.can(st, Action::SetBudget, &polar);
-    let mut budgets = Vec::new();
-    if org.kind == crate::domain::OrgKind::Partner {
-        for (quarter, amount) in store::requests::mdf_budgets_of(&st.db, org.id).await? {
-            let start = crate::domain::request::parse_quarter(&quarter).map_err(|e| AppError::Internal(e.0))?;
-            let committed = store::requests::mdf_committed(&st.db, org.id, start, None).await?;
-            budgets.push(BudgetRow { quarter, amount, committed_cents: committed });
-        }
-    }
     let scope = ctx.scope();
     // The children from the shared tree; names for the first ones only.
     let child_ids: Vec<i64> =
         ctx.tree().children(org.id).iter().copied().filter(|c| scope.contains(*c)).take(CHILDREN_SHOWN).collect();
-    let children: Vec<Org> = store::orgs::find_many(&st.db, &child_ids).await?;
-    let parent = match org.parent_id {
-        Some(p) if scope.contains(p) => store::orgs::find(&st.db, p).await?,
-        _ => None,
-    };
+    // Disabling needs the account's other memberships: asked only for candidates.
+    let candidates: Vec<i64> = rows.iter().filter(|r| r.disable_candidate).map(|r| r.member.user.id).collect();
+    let facts = services::orgs::page_facts(
+        &st.db,
+        &org,
+        &candidates,
+        can_manage.then_some(INVITATIONS_SHOWN),
+        &child_ids,
+        org.parent_id.filter(|p| scope.contains(*p)),
+    )
+    .await?;
+    let mut rows = rows;
+    for row in rows.iter_mut().filter(|r| r.disable_candidate) {
+        let orgs = facts.accounts_orgs.get(&row.member.user.id).map_or(&[][..], Vec::as_slice);
+        let account = Account {
+            id: row.member.user.id,
+            orgs: orgs.iter().filter_map(|o| Organization::from_tree(ctx.tree(), *o)).collect(),
+        };
+        row.disable_candidate = ctx.can(st, Action::Disable, &account);
+    }
+    let can_set_status = ctx.can(st, Action::SetStatus, &polar);
+    let can_set_budget = ctx.can(st, Action::SetBudget, &polar);
+    let budgets: Vec<BudgetRow> = facts
+        .budgets
+        .into_iter()
+        .map(|(quarter, amount, committed_cents)| BudgetRow { quarter, amount, committed_cents })
+        .collect();
+    let (children, parent, invitations) = (facts.children, facts.parent, facts.invitations);
     Ok(views::orgs::show(
         &ctx.nav(),
         &OrgPage {

@@ -89,6 +89,21 @@ pub async fn revoke(db: &(impl ConnectionTrait + TransactionTrait), who: Who<'_>
     Ok(())
 }
 
+/// The delegations given by or to the user that have not ended, with the names of
+/// the people on them.
+///
+/// # Errors
+/// Database errors.
+pub async fn involving(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    today: NaiveDate,
+) -> Result<(Vec<crate::domain::Delegation>, Vec<(i64, String)>), Error> {
+    let list = store::notifications::delegations_involving(db, user_id, today).await?;
+    let ids: Vec<i64> = list.iter().flat_map(|d| [d.delegator_id, d.delegate_id]).collect();
+    Ok((list, store::requests::names(db, &ids).await?))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

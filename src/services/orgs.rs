@@ -93,3 +93,51 @@ pub async fn set_mdf_budget(
     txn.commit().await?;
     Ok(())
 }
+
+/// What an organization's page shows besides the organization and its members.
+#[derive(Debug, Default)]
+pub struct PageFacts {
+    /// The organizations each of the asked accounts belongs to.
+    pub accounts_orgs: std::collections::HashMap<i64, Vec<i64>>,
+    /// Invitations waiting for an answer (when asked for).
+    pub invitations: Vec<crate::domain::WaitingInvitation>,
+    /// Each quarter's MDF budget and what requests committed of it.
+    pub budgets: Vec<(String, crate::domain::Money, i64)>,
+    pub children: Vec<Org>,
+    pub parent: Option<Org>,
+}
+
+/// Reads what an organization's page shows besides its members: the organizations
+/// of the accounts the viewer might disable, the waiting invitations, the MDF
+/// budgets, and the named children and parent the viewer may see.
+///
+/// # Errors
+/// Database errors, or a stored quarter that does not parse.
+pub async fn page_facts(
+    db: &DatabaseConnection,
+    org: &Org,
+    accounts: &[i64],
+    invitations: Option<u64>,
+    child_ids: &[i64],
+    parent: Option<i64>,
+) -> Result<PageFacts, Error> {
+    let mut facts = PageFacts {
+        accounts_orgs: store::members::orgs_of_many(db, accounts).await?,
+        children: store::orgs::find_many(db, child_ids).await?,
+        ..PageFacts::default()
+    };
+    if let Some(limit) = invitations {
+        facts.invitations = store::invitations::waiting(db, org.id, chrono::Utc::now(), limit).await?;
+    }
+    if org.kind == OrgKind::Partner {
+        for (quarter, amount) in store::requests::mdf_budgets_of(db, org.id).await? {
+            let start = crate::domain::request::parse_quarter(&quarter).map_err(|e| Error::Internal(e.0))?;
+            let committed = store::requests::mdf_committed(db, org.id, start, None).await?;
+            facts.budgets.push((quarter, amount, committed));
+        }
+    }
+    if let Some(parent) = parent {
+        facts.parent = store::orgs::find(db, parent).await?;
+    }
+    Ok(facts)
+}

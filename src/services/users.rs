@@ -84,3 +84,38 @@ pub async fn create_admin(
     txn.commit().await?;
     Ok(user_id)
 }
+
+/// What a user's dashboard shows of the store: the names of the organizations it
+/// lists, and the user's open and recently decided requests.
+#[derive(Debug, Default)]
+pub struct Dashboard {
+    pub names: Vec<(i64, String)>,
+    pub open: Vec<crate::domain::request::RequestRecord>,
+    pub decided: Vec<crate::domain::request::RequestRecord>,
+}
+
+/// Reads the user's dashboard: names of `orgs`, up to 10 open requests and the 5
+/// decided last.
+///
+/// # Errors
+/// Database errors.
+pub async fn dashboard(
+    db: &sea_orm::DatabaseConnection,
+    user_id: i64,
+    orgs: &[i64],
+) -> Result<Dashboard, sea_orm::DbErr> {
+    Ok(Dashboard {
+        names: store::orgs::names(db, orgs).await?,
+        open: store::requests::open_of_requester(db, user_id, 10).await?,
+        decided: store::requests::recently_decided_of_requester(db, user_id, 5).await?,
+    })
+}
+
+/// An account and the organizations it belongs to.
+///
+/// # Errors
+/// Database errors.
+pub async fn account(db: &DatabaseConnection, id: i64) -> Result<Option<(User, Vec<i64>)>, sea_orm::DbErr> {
+    let Some(user) = store::users::find(db, id).await? else { return Ok(None) };
+    Ok(Some((user, store::members::orgs_of(db, id).await?)))
+}

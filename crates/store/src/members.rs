@@ -144,3 +144,29 @@ pub async fn has_email(db: &impl ConnectionTrait, org_id: i64, email: &Email) ->
         .await?
         .is_some())
 }
+
+/// The organizations each of `users` belongs to, in one query.
+///
+/// # Errors
+/// Database errors.
+pub async fn orgs_of_many(
+    db: &impl ConnectionTrait,
+    users: &[i64],
+) -> Result<std::collections::HashMap<i64, Vec<i64>>, sea_orm::DbErr> {
+    let mut out: std::collections::HashMap<i64, Vec<i64>> = std::collections::HashMap::new();
+    if users.is_empty() {
+        return Ok(out);
+    }
+    let rows: Vec<(i64, i64)> = membership::Entity::find()
+        .select_only()
+        .column(membership::Column::UserId)
+        .column(membership::Column::OrgId)
+        .filter(membership::Column::UserId.is_in(users.to_vec()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    for (user, org) in rows {
+        out.entry(user).or_default().push(org);
+    }
+    Ok(out)
+}

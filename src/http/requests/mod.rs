@@ -21,7 +21,7 @@ use crate::{
         request::{RequestRecord, Step},
     },
     error::AppError,
-    store,
+    services,
 };
 
 /// The policy's view of a request, from its row and its steps.
@@ -39,11 +39,10 @@ struct Loaded {
 
 async fn readable(st: &AppState, ctx: &Ctx, raw: &str) -> Result<Loaded, AppError> {
     let id = path_id(raw)?;
-    let request = store::requests::find(&st.db, id).await?.ok_or(AppError::NotFound)?;
-    let steps = store::requests::steps(&st.db, id).await?;
-    let polar = polar_request(ctx, &request, &steps)?;
+    let stored = services::requests::stored(&st.db, id).await?.ok_or(AppError::NotFound)?;
+    let polar = polar_request(ctx, &stored.request, &stored.steps)?;
     ctx.require(st, Action::Read, &polar, ("request", Some(id))).await?;
-    let org = store::orgs::find(&st.db, request.org_id).await?.ok_or(AppError::NotFound)?;
+    let services::requests::Stored { request, steps, org } = stored;
     Ok(Loaded { request, steps, polar, org })
 }
 

@@ -15,12 +15,8 @@ use crate::http::{
 use crate::{
     AppState,
     authz::Action,
-    domain::{
-        Fields, Status,
-        request::{Conflict, RequestRecord},
-    },
     error::AppError,
-    services, store,
+    services,
     views::{
         self,
         requests::{DetailPage, StepView},
@@ -68,10 +64,12 @@ pub(super) async fn render_show(
     comment: Option<&str>,
 ) -> Result<Markup, AppError> {
     let Loaded { request, steps, polar, org } = loaded;
-    let mut people: Vec<i64> = steps.iter().flat_map(|s| [s.decided_by, s.on_behalf_of]).flatten().collect();
-    people.push(request.requester_id);
-    let names = store::requests::names(&st.db, &people).await?;
-    let name_of = |id: Option<i64>| id.and_then(|id| names.iter().find(|(i, _)| *i == id).map(|(_, n)| n.clone()));
+    let decides = decides_as(st, ctx, polar);
+    let facts =
+        services::requests::page_facts(&st.db, st.chains.protection_days, (request, steps, org), decides.flatten())
+            .await?;
+    let name_of =
+        |id: Option<i64>| id.and_then(|id| facts.names.iter().find(|(i, _)| *i == id).map(|(_, n)| n.clone()));
     let step_views: Vec<StepView> = steps
         .iter()
         .filter(|s| s.round == request.round)
@@ -82,31 +80,20 @@ pub(super) async fn render_show(
             decider_label: crate::domain::Decider::parse(&s.decider).map_or_else(|_| s.decider.clone(), |d| d.label()),
         })
         .collect();
-    let events = store::requests::events(&st.db, request.id).await?;
-    let conflicts = conflicts_of(st, request).await?;
     let scope = ctx.scope();
-    let decides = decides_as(st, ctx, polar);
     // The decider sees every conflicting registration to weigh them; others only those
     // they may read (and how many there are).
     let visible_conflicts: Vec<_> =
-        conflicts.iter().filter(|c| decides.is_some() || scope.contains(c.org_id)).cloned().collect();
-    let related = match &request.fields {
-        Fields::Discount { related_deal: Some(deal), .. } => store::requests::find(&st.db, *deal)
-            .await?
-            .filter(|d| scope.contains(d.org_id) || d.requester_id == ctx.user.id)
-            .map(|d| (d.id, d.title)),
-        _ => None,
-    };
-    let on_behalf = match decides {
-        Some(Some(id)) => store::users::find(&st.db, id).await?.map(|u| u.name),
-        _ => None,
-    };
-    let budget = match &request.fields {
-        Fields::Mdf { planned_date, .. } if request.status.is_editable() || request.status == Status::Draft => {
-            services::requests::mdf_remaining(&st.db, org.id, *planned_date, Some(request.id)).await?
-        }
-        _ => None,
-    };
+        facts.conflicts.iter().filter(|c| decides.is_some() || scope.contains(c.org_id)).cloned().collect();
+    let related = facts
+        .related
+        .as_ref()
+        .filter(|d| scope.contains(d.org_id) || d.requester_id == ctx.user.id)
+        .map(|d| (d.id, d.title.clone()));
+    let events = &facts.events;
+    let conflicts = &facts.conflicts;
+    let on_behalf = facts.on_behalf.clone();
+    let budget = facts.budget.clone();
     Ok(views::requests::detail(
         &ctx.nav(),
         &DetailPage {
@@ -114,7 +101,7 @@ pub(super) async fn render_show(
             org,
             requester: name_of(Some(request.requester_id)).unwrap_or_default(),
             steps: &step_views,
-            events: &events,
+            events,
             conflict_count: conflicts.len(),
             conflicts: &visible_conflicts,
             related,
@@ -129,19 +116,4 @@ pub(super) async fn render_show(
             comment,
         },
     ))
-}
-
-async fn conflicts_of(st: &AppState, request: &RequestRecord) -> Result<Vec<Conflict>, AppError> {
-    match &request.fields {
-        Fields::Deal { customer_domain, .. } if request.status != Status::Draft => Ok(store::requests::conflicts(
-            &st.db,
-            request.id,
-            request.org_id,
-            customer_domain,
-            request.submitted_at.unwrap_or(request.created_at),
-            st.chains.protection_days,
-        )
-        .await?),
-        _ => Ok(Vec::new()),
-    }
 }

@@ -18,7 +18,7 @@ use super::{Error, Who, audit_allowed};
 use crate::domain::{
     Chains, Fields, Invalid, Org, Status, Transition,
     money::grouped,
-    request::{MdfBudget, RequestRecord, StepStatus, next_status},
+    request::{MdfBudget, RequestRecord, Step, StepStatus, next_status},
 };
 use crate::store::{
     self,
@@ -370,4 +370,79 @@ pub async fn withdraw(
     .await?;
     txn.commit().await?;
     Ok(())
+}
+
+/// A stored request with its steps and its organization.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    pub request: RequestRecord,
+    pub steps: Vec<Step>,
+    pub org: Org,
+}
+
+/// Reads a request, its steps and its organization (the caller asks the policy).
+///
+/// # Errors
+/// Database errors.
+pub async fn stored(db: &impl ConnectionTrait, id: i64) -> Result<Option<Stored>, Error> {
+    let Some(request) = store::requests::find(db, id).await? else { return Ok(None) };
+    let steps = store::requests::steps(db, id).await?;
+    let Some(org) = store::orgs::find(db, request.org_id).await? else { return Ok(None) };
+    Ok(Some(Stored { request, steps, org }))
+}
+
+/// What a request's page shows besides the request: the names of the people on it,
+/// its timeline, the registrations it conflicts with, the deal a discount refers to,
+/// the name of whom the viewer decides for, and the MDF budget left.
+#[derive(Debug, Clone)]
+pub struct PageFacts {
+    pub names: Vec<(i64, String)>,
+    pub events: Vec<crate::domain::request::Event>,
+    pub conflicts: Vec<crate::domain::request::Conflict>,
+    pub related: Option<RequestRecord>,
+    pub on_behalf: Option<String>,
+    pub budget: Option<MdfBudget>,
+}
+
+/// Reads what a request's page shows besides the request (the caller filters what the
+/// viewer may see of it).
+///
+/// # Errors
+/// Database errors.
+pub async fn page_facts(
+    db: &impl ConnectionTrait,
+    protection_days: i64,
+    (request, steps, org): (&RequestRecord, &[Step], &Org),
+    on_behalf_of: Option<i64>,
+) -> Result<PageFacts, Error> {
+    let mut people: Vec<i64> = steps.iter().flat_map(|s| [s.decided_by, s.on_behalf_of]).flatten().collect();
+    people.push(request.requester_id);
+    people.extend(on_behalf_of);
+    let names = store::requests::names(db, &people).await?;
+    let on_behalf = on_behalf_of.and_then(|id| names.iter().find(|(i, _)| *i == id).map(|(_, n)| n.clone()));
+    let conflicts = match &request.fields {
+        Fields::Deal { customer_domain, .. } if request.status != Status::Draft => {
+            let since = request.submitted_at.unwrap_or(request.created_at);
+            store::requests::conflicts(db, request.id, request.org_id, customer_domain, since, protection_days).await?
+        }
+        _ => Vec::new(),
+    };
+    let related = match &request.fields {
+        Fields::Discount { related_deal: Some(deal), .. } => store::requests::find(db, *deal).await?,
+        _ => None,
+    };
+    let budget = match &request.fields {
+        Fields::Mdf { planned_date, .. } if request.status.is_editable() => {
+            mdf_remaining(db, org.id, *planned_date, Some(request.id)).await?
+        }
+        _ => None,
+    };
+    Ok(PageFacts {
+        names,
+        events: store::requests::events(db, request.id).await?,
+        conflicts,
+        related,
+        on_behalf,
+        budget,
+    })
 }
