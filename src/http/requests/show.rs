@@ -90,10 +90,6 @@ pub(super) async fn render_show(
         .as_ref()
         .filter(|d| scope.contains(d.org_id) || d.requester_id == ctx.user.id)
         .map(|d| (d.id, d.title.clone()));
-    let events = &facts.events;
-    let conflicts = &facts.conflicts;
-    let on_behalf = facts.on_behalf.clone();
-    let budget = facts.budget.clone();
     Ok(views::requests::detail(
         &ctx.nav(),
         &DetailPage {
@@ -101,16 +97,16 @@ pub(super) async fn render_show(
             org,
             requester: name_of(Some(request.requester_id)).unwrap_or_default(),
             steps: &step_views,
-            events,
-            conflict_count: conflicts.len(),
+            events: &facts.events,
+            conflict_count: facts.conflicts.len(),
             conflicts: &visible_conflicts,
             related,
             can_edit: ctx.can(st, Action::Edit, polar),
             can_submit: ctx.can(st, Action::Submit, polar),
             can_withdraw: ctx.can(st, Action::Withdraw, polar),
             can_decide: decides.is_some(),
-            on_behalf: on_behalf.as_deref(),
-            budget: budget.as_ref(),
+            on_behalf: facts.on_behalf.as_deref(),
+            budget: facts.budget.as_ref(),
             notice,
             error,
             comment,
