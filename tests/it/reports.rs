@@ -599,3 +599,128 @@ async fn the_pipeline_page_totals_agree_with_the_download_under_every_filter() {
         assert!(!rows.is_empty(), "{query} selects something");
     }
 }
+
+/// The vendor-wide figures of the approvals report, computed here from the steps
+/// themselves: per step and decider name (decisions, median, 90th percentile, overdue)
+/// and per month of decision (decisions, median), times rounded as the report says.
+async fn turnaround_from_steps(
+    app: &crate::helpers::TestApp,
+) -> (Vec<(String, String, i64, f64, f64, i64)>, Vec<(String, i64, f64)>) {
+    use partner_portal::store::entities::{approval_step, user};
+    use sea_orm::EntityTrait;
+    use std::collections::BTreeMap;
+    let names: BTreeMap<i64, String> =
+        user::Entity::find().all(&app.db).await.expect("users").into_iter().map(|u| (u.id, u.name)).collect();
+    // Half up, on whole seconds: a tenth of an hour is 360 s, a tenth of a day 8,640 s.
+    let rounded = |seconds: i64| -> i64 {
+        let seconds = seconds.max(0);
+        if seconds < 48 * 3600 { (seconds + 180) / 360 } else { 24 * ((seconds + 4320) / 8640) }
+    };
+    let nearest_rank =
+        |sorted: &[i64], percent: usize| sorted[(sorted.len() * percent).div_ceil(100) - 1] as f64 / 10.0;
+    let mut per_decider: BTreeMap<(String, String, i64), (Vec<i64>, i64)> = BTreeMap::new();
+    let mut per_month: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+    for step in approval_step::Entity::find().all(&app.db).await.expect("steps") {
+        let (Some(due), Some(decided), Some(by)) = (step.due_at, step.decided_at, step.decided_by) else { continue };
+        let seconds = decided.timestamp() - due.timestamp() + 3600 * i64::from(step.sla_hours);
+        let entry = per_decider.entry((step.name.clone(), names[&by].clone(), by)).or_default();
+        entry.0.push(rounded(seconds));
+        entry.1 += i64::from(step.overdue_at.is_some());
+        per_month.entry(decided.format("%Y-%m").to_string()).or_default().push(rounded(seconds));
+    }
+    let rows = per_decider
+        .into_iter()
+        .map(|((step, name, _), (mut times, overdue))| {
+            times.sort_unstable();
+            (step, name, times.len() as i64, nearest_rank(&times, 50), nearest_rank(&times, 90), overdue)
+        })
+        .collect();
+    let months = per_month
+        .into_iter()
+        .map(|(month, mut times)| {
+            times.sort_unstable();
+            (month, times.len() as i64, nearest_rank(&times, 50))
+        })
+        .collect();
+    (rows, months)
+}
+
+/// What the report's vendor-wide query reads from the totals the database keeps.
+async fn turnaround_from_totals(
+    app: &crate::helpers::TestApp,
+) -> (Vec<(String, String, i64, f64, f64, i64)>, Vec<(String, i64, f64)>) {
+    use partner_portal::store::{self, orgs::Filter};
+    let (rows, months) = store::reports::turnaround(&app.db, Filter::All).await.expect("turnaround");
+    let round = |h: f64| (h * 10.0).round() / 10.0;
+    (
+        rows.into_iter()
+            .map(|r| (r.step, r.decider, r.decisions, round(r.median_hours), round(r.p90_hours), r.overdue))
+            .collect(),
+        months.into_iter().map(|m| (m.month, m.decisions, round(m.median_hours))).collect(),
+    )
+}
+
+#[tokio::test]
+async fn vendor_wide_turnaround_totals_follow_every_change_to_the_steps() {
+    let app = spawn().await;
+    let exec = |sql: String| {
+        let db = app.db.clone();
+        async move { sea_orm::ConnectionTrait::execute_unprepared(&db, &sql).await.expect(&sql) }
+    };
+    let requests: Vec<i64> = {
+        let first = app.scalar("SELECT MIN(id) AS n FROM requests").await;
+        let last = app.scalar("SELECT MAX(id) AS n FROM requests").await;
+        vec![first, last]
+    };
+    let deciders = [app.user_id("manager").await, app.user_id("finance").await, app.user_id("manager2").await];
+    let opened = chrono::DateTime::parse_from_rfc3339("2026-03-30T06:00:00+00:00").expect("time");
+    let at = |hours: f64| {
+        (opened + chrono::Duration::seconds((hours * 3600.0) as i64)).format("%Y-%m-%dT%H:%M:%S+00:00").to_string()
+    };
+    // Forty decisions from 0.4 to 145 hours after their steps opened, under two step
+    // names and three deciders, across the end of a month; every fifth overdue.
+    for i in 0..40_i64 {
+        let hours = 0.37 + i as f64 * 3.71;
+        exec(format!(
+            "INSERT INTO approval_steps (request_id, round, position, name, decider, sla_hours, status, due_at,
+                                         decided_by, decided_at, overdue_at)
+             VALUES ({request}, {round}, 0, '{name}', 'finance', 24, 'approved', '{due}', {by}, '{decided}', {overdue})",
+            request = requests[(i % 2) as usize],
+            round = 100 + i,
+            name = ["Review", "Finance check"][(i % 2) as usize],
+            due = at(24.0),
+            by = deciders[(i % 3) as usize],
+            decided = at(hours),
+            overdue = if i % 5 == 0 { format!("'{}'", at(30.0)) } else { "NULL".to_owned() },
+        ))
+        .await;
+    }
+    let expected = turnaround_from_steps(&app).await;
+    assert!(expected.0.len() >= 6 && expected.1.len() >= 2, "{expected:?}");
+    assert_eq!(turnaround_from_totals(&app).await, expected, "after inserts");
+
+    // Every watched column changed on some step: the decider, the time, the SLA, the
+    // step's name, overdue or not, and a decision taken back.
+    let step = |i: i64| format!("(SELECT id FROM approval_steps WHERE round = {})", 100 + i);
+    exec(format!("UPDATE approval_steps SET decided_by = {} WHERE id = {}", deciders[0], step(1))).await;
+    exec(format!("UPDATE approval_steps SET decided_at = '{}' WHERE id = {}", at(61.13), step(2))).await;
+    exec(format!("UPDATE approval_steps SET due_at = '{}' WHERE id = {}", at(12.0), step(3))).await;
+    exec(format!("UPDATE approval_steps SET sla_hours = 72 WHERE id = {}", step(4))).await;
+    exec(format!("UPDATE approval_steps SET name = 'Legal' WHERE id = {}", step(6))).await;
+    exec(format!("UPDATE approval_steps SET overdue_at = NULL WHERE id = {}", step(10))).await;
+    exec(format!("UPDATE approval_steps SET overdue_at = '{}' WHERE id = {}", at(30.0), step(11))).await;
+    exec(format!(
+        "UPDATE approval_steps SET decided_at = NULL, decided_by = NULL, status = 'pending' WHERE id = {}",
+        step(12)
+    ))
+    .await;
+    exec(format!("UPDATE approval_steps SET comment = 'no change to the totals' WHERE id = {}", step(13))).await;
+    let expected = turnaround_from_steps(&app).await;
+    assert_eq!(turnaround_from_totals(&app).await, expected, "after updates");
+
+    // Steps deleted, one by one and with their request.
+    exec(format!("DELETE FROM approval_steps WHERE id = {}", step(14))).await;
+    exec(format!("DELETE FROM approval_steps WHERE request_id = {}", requests[1])).await;
+    let expected = turnaround_from_steps(&app).await;
+    assert_eq!(turnaround_from_totals(&app).await, expected, "after deletes");
+}

@@ -52,7 +52,7 @@ pub fn approvals(nav: &Nav<'_>, p: &ApprovalsPage<'_>) -> Markup {
         Some(nav),
         html! {
             h1 { "Approvals" }
-            p.muted { "How long decisions take, per step and decider, for the requests you may see. Times run from the step opening to its decision; percentiles are nearest-rank." }
+            p.muted { "How long decisions take, per step and decider, for the requests you may see. Times run from the step opening to its decision, to a tenth of an hour (a tenth of a day from two days on); percentiles are nearest-rank." }
             @if p.can_export { p { a.button href="/reports/approvals.csv" download { "Download CSV" } } }
             section {
                 h2 { "Waiting now" }

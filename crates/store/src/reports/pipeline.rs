@@ -155,23 +155,38 @@ pub async fn pipeline_page(
         .map(|s| format!("CAST(SUM({}) AS BIGINT) AS {}", rolled_up(filter, *s, ""), s.as_str()))
         .collect();
     let per_status = per_status.join(", ");
-    // Aggregate on the roll-up's own columns first; names join the few result rows.
-    let cells = format!(
-        "SELECT s.*, o.name AS org_name FROM (
-            SELECT p.org_id, p.currency, {per_status},
-                   {} AS requests, {} AS amount_cents,
-                   CAST(SUM({}) AS BIGINT) AS approved_cents
-            FROM {} p WHERE {condition}
-            GROUP BY p.org_id, p.currency
-         ) s JOIN organizations o ON o.id = s.org_id
-         WHERE s.requests > 0
-         ORDER BY o.name, s.currency{}",
+    let sums = format!(
+        "{per_status}, {} AS requests, {} AS amount_cents, CAST(SUM({}) AS BIGINT) AS approved_cents",
         sum_selected(filter, ""),
         sum_selected(filter, "_cents"),
         rolled_up(filter, Status::Approved, "_cents"),
-        cells_source.table(),
-        rows.map(|n| format!(" LIMIT {n}")).unwrap_or_default(),
     );
+    let cells = match (cells_source, rows) {
+        // The first partners by name of every partner: walk the names' index and read
+        // each partner's few totals by key, stopping after a page, rather than total
+        // every partner and sort them all.
+        (Source::PartnerTotals, Some(n)) => format!(
+            "SELECT o.id AS org_id, o.name AS org_name, p.currency, {sums}
+             FROM organizations o JOIN pipeline_totals p ON p.org_id = o.id
+             WHERE {condition}
+             GROUP BY o.name, o.id, p.currency
+             HAVING {} > 0
+             ORDER BY o.name, p.currency LIMIT {n}",
+            sum_selected(filter, ""),
+        ),
+        // Aggregate on the roll-up's own columns first; names join the result rows.
+        _ => format!(
+            "SELECT s.*, o.name AS org_name FROM (
+                SELECT p.org_id, p.currency, {sums}
+                FROM {} p WHERE {condition}
+                GROUP BY p.org_id, p.currency
+             ) s JOIN organizations o ON o.id = s.org_id
+             WHERE s.requests > 0
+             ORDER BY o.name, s.currency{}",
+            cells_source.table(),
+            rows.map(|n| format!(" LIMIT {n}")).unwrap_or_default(),
+        ),
+    };
     let months = format!(
         "SELECT p.month, {per_status} FROM {} p WHERE {month_condition} GROUP BY p.month ORDER BY p.month",
         months_source.table()
