@@ -34,12 +34,6 @@ pub mod bulk_load {
     }
 }
 
-/// The rounding of decision times the turnaround totals count by, for queries that
-/// compute the same figures from the steps themselves.
-pub mod turnaround {
-    pub use crate::m20261126_000009_turnaround_totals::{decided_month, grouped, tenths};
-}
-
 pub struct Migrator;
 
 #[async_trait::async_trait]

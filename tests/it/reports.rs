@@ -600,17 +600,20 @@ async fn the_pipeline_page_totals_agree_with_the_download_under_every_filter() {
     }
 }
 
-/// The vendor-wide figures of the approvals report, computed here from the steps
-/// themselves: per step and decider name (decisions, median, 90th percentile, overdue)
-/// and per month of decision (decisions, median), times rounded as the report says.
-async fn turnaround_from_steps(
-    app: &crate::helpers::TestApp,
-) -> (Vec<(String, String, i64, f64, f64, i64)>, Vec<(String, i64, f64)>) {
-    use partner_portal::store::entities::{approval_step, user};
+type TurnaroundFigures = (Vec<(String, String, i64, f64, f64, i64)>, Vec<(String, i64, f64)>);
+
+/// The approvals report's figures for the requests of `orgs` (every request with
+/// `None`), computed here from the steps themselves: per step and decider name
+/// (decisions, median, 90th percentile, overdue) and per month of decision (decisions,
+/// median), times rounded as the report says.
+async fn turnaround_from_steps(app: &crate::helpers::TestApp, orgs: Option<&[i64]>) -> TurnaroundFigures {
+    use partner_portal::store::entities::{approval_step, request, user};
     use sea_orm::EntityTrait;
     use std::collections::BTreeMap;
     let names: BTreeMap<i64, String> =
         user::Entity::find().all(&app.db).await.expect("users").into_iter().map(|u| (u.id, u.name)).collect();
+    let org_of: BTreeMap<i64, i64> =
+        request::Entity::find().all(&app.db).await.expect("requests").into_iter().map(|r| (r.id, r.org_id)).collect();
     // Half up, on whole seconds: a tenth of an hour is 360 s, a tenth of a day 8,640 s.
     let rounded = |seconds: i64| -> i64 {
         let seconds = seconds.max(0);
@@ -622,6 +625,9 @@ async fn turnaround_from_steps(
     let mut per_month: BTreeMap<String, Vec<i64>> = BTreeMap::new();
     for step in approval_step::Entity::find().all(&app.db).await.expect("steps") {
         let (Some(due), Some(decided), Some(by)) = (step.due_at, step.decided_at, step.decided_by) else { continue };
+        if orgs.is_some_and(|orgs| !orgs.contains(&org_of[&step.request_id])) {
+            continue;
+        }
         let seconds = decided.timestamp() - due.timestamp() + 3600 * i64::from(step.sla_hours);
         let entry = per_decider.entry((step.name.clone(), names[&by].clone(), by)).or_default();
         entry.0.push(rounded(seconds));
@@ -645,12 +651,12 @@ async fn turnaround_from_steps(
     (rows, months)
 }
 
-/// What the report's vendor-wide query reads from the totals the database keeps.
+/// What the report's query reads from the totals the database keeps, for a scope.
 async fn turnaround_from_totals(
     app: &crate::helpers::TestApp,
-) -> (Vec<(String, String, i64, f64, f64, i64)>, Vec<(String, i64, f64)>) {
-    use partner_portal::store::{self, orgs::Filter};
-    let (rows, months) = store::reports::turnaround(&app.db, Filter::All).await.expect("turnaround");
+    scope: partner_portal::store::orgs::Filter,
+) -> TurnaroundFigures {
+    let (rows, months) = partner_portal::store::reports::turnaround(&app.db, scope).await.expect("turnaround");
     let round = |h: f64| (h * 10.0).round() / 10.0;
     (
         rows.into_iter()
@@ -660,6 +666,29 @@ async fn turnaround_from_totals(
     )
 }
 
+/// The totals agree with the steps vendor-wide and for a member's and two channel
+/// managers' scopes (the organizations their grants reach, as the lists read them).
+async fn assert_turnaround_follows_the_steps(app: &crate::helpers::TestApp, when: &str) {
+    use partner_portal::store::orgs::Filter;
+    let expected = turnaround_from_steps(app, None).await;
+    assert_eq!(turnaround_from_totals(app, Filter::All).await, expected, "every partner, {when}");
+    for (who, memberships, assignments) in [("alice", true, false), ("manager", false, true), ("manager2", false, true)]
+    {
+        let scope = Filter::Grants { user_id: app.user_id(who).await, memberships, assignments };
+        let orgs: Vec<i64> = {
+            use sea_orm::{ConnectionTrait, Statement};
+            let sql = format!("SELECT id FROM organizations WHERE {}", scope.sql("id"));
+            let rows =
+                app.db.query_all_raw(Statement::from_string(app.db.get_database_backend(), sql)).await.expect("scope");
+            rows.iter().map(|r| r.try_get::<i64>("", "id").expect("id")).collect()
+        };
+        assert!(!orgs.is_empty(), "{who}");
+        let expected = turnaround_from_steps(app, Some(&orgs)).await;
+        assert!(!expected.0.is_empty(), "{who} sees decisions {when}");
+        assert_eq!(turnaround_from_totals(app, scope).await, expected, "{who}, {when}");
+    }
+}
+
 #[tokio::test]
 async fn vendor_wide_turnaround_totals_follow_every_change_to_the_steps() {
     let app = spawn().await;
@@ -667,11 +696,12 @@ async fn vendor_wide_turnaround_totals_follow_every_change_to_the_steps() {
         let db = app.db.clone();
         async move { sea_orm::ConnectionTrait::execute_unprepared(&db, &sql).await.expect(&sql) }
     };
-    let requests: Vec<i64> = {
-        let first = app.scalar("SELECT MIN(id) AS n FROM requests").await;
-        let last = app.scalar("SELECT MAX(id) AS n FROM requests").await;
-        vec![first, last]
-    };
+    // A Blue Harbor request (in Alice's and the manager's scope) and another partner's.
+    let blue = app.org_id("blueharbor").await;
+    let requests = [
+        app.scalar(&format!("SELECT MIN(id) AS n FROM requests WHERE org_id = {blue}")).await,
+        app.scalar(&format!("SELECT MIN(id) AS n FROM requests WHERE org_id <> {blue}")).await,
+    ];
     let deciders = [app.user_id("manager").await, app.user_id("finance").await, app.user_id("manager2").await];
     let opened = chrono::DateTime::parse_from_rfc3339("2026-03-30T06:00:00+00:00").expect("time");
     let at = |hours: f64| {
@@ -695,9 +725,9 @@ async fn vendor_wide_turnaround_totals_follow_every_change_to_the_steps() {
         ))
         .await;
     }
-    let expected = turnaround_from_steps(&app).await;
+    let expected = turnaround_from_steps(&app, None).await;
     assert!(expected.0.len() >= 6 && expected.1.len() >= 2, "{expected:?}");
-    assert_eq!(turnaround_from_totals(&app).await, expected, "after inserts");
+    assert_turnaround_follows_the_steps(&app, "after inserts").await;
 
     // Every watched column changed on some step: the decider, the time, the SLA, the
     // step's name, overdue or not, and a decision taken back.
@@ -715,12 +745,14 @@ async fn vendor_wide_turnaround_totals_follow_every_change_to_the_steps() {
     ))
     .await;
     exec(format!("UPDATE approval_steps SET comment = 'no change to the totals' WHERE id = {}", step(13))).await;
-    let expected = turnaround_from_steps(&app).await;
-    assert_eq!(turnaround_from_totals(&app).await, expected, "after updates");
+    assert_turnaround_follows_the_steps(&app, "after updates").await;
 
-    // Steps deleted, one by one and with their request.
+    // A request moved to another organization takes its decisions with it.
+    exec(format!("UPDATE requests SET org_id = {} WHERE id = {}", app.org_id("summit").await, requests[0])).await;
+    assert_turnaround_follows_the_steps(&app, "after a move").await;
+
+    // Steps deleted: one by itself, the rest of a request's with it.
     exec(format!("DELETE FROM approval_steps WHERE id = {}", step(14))).await;
-    exec(format!("DELETE FROM approval_steps WHERE request_id = {}", requests[1])).await;
-    let expected = turnaround_from_steps(&app).await;
-    assert_eq!(turnaround_from_totals(&app).await, expected, "after deletes");
+    exec(format!("DELETE FROM requests WHERE id = {}", requests[1])).await;
+    assert_turnaround_follows_the_steps(&app, "after deletes").await;
 }

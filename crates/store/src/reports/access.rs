@@ -28,9 +28,11 @@ pub async fn access_facts(
     use crate::entities::{account_manager, membership};
     let list =
         if orgs.is_empty() { "0".to_owned() } else { orgs.iter().map(i64::to_string).collect::<Vec<_>>().join(", ") };
+    // One subquery (a union) rather than two joined by OR, which PostgreSQL can only
+    // answer by testing every user against both.
     let reached = format!(
-        "(users.id IN (SELECT user_id FROM memberships WHERE org_id IN ({list})) \
-          OR users.id IN (SELECT manager_id FROM account_managers WHERE org_id IN ({list})))"
+        "users.id IN (SELECT user_id FROM memberships WHERE org_id IN ({list}) \
+                      UNION SELECT manager_id FROM account_managers WHERE org_id IN ({list}))"
     );
     let mut query = user::Entity::find()
         .filter(user::Column::Status.eq(crate::domain::UserStatus::Active.as_str()))

@@ -23,42 +23,31 @@ fn hours_since_open(backend: DbBackend, end: &str) -> String {
 const MEDIAN_RANK: &str = "(n + 1) / 2";
 const P90_RANK: &str = "(9 * n + 9) / 10";
 
-/// Decided steps counted per rounded time, as rows `(step, decided_by, month, tenths,
-/// decisions, overdue)`: from the vendor-wide totals the database keeps when the scope
-/// is everything, else counted from the steps of the requests in scope, rounded the
-/// same way (`migrations::turnaround`).
-fn counts(backend: DbBackend, scope: Filter, level: Level) -> String {
-    if scope == Filter::All {
-        let key = match level {
-            Level::Decider => "month = ''",
-            Level::Month => "step = '' AND decided_by = 0",
-        };
-        return format!(
-            "SELECT step, decided_by, month, tenths, decisions, overdue FROM turnaround_totals
-             WHERE {key} AND decisions > 0"
-        );
-    }
-    let tenths = migrations::turnaround::tenths(backend, "s.");
-    let (step, decider, month) = match level {
-        Level::Decider => ("s.name", "s.decided_by", "''".to_owned()),
-        Level::Month => ("''", "0", migrations::turnaround::decided_month(backend, "s.")),
-    };
-    format!(
-        "SELECT {step} AS step, {decider} AS decided_by, {month} AS month, {tenths} AS tenths,
-                COUNT(*) AS decisions, SUM(CASE WHEN s.overdue_at IS NOT NULL THEN 1 ELSE 0 END) AS overdue
-         FROM requests r JOIN approval_steps s ON s.request_id = r.id
-         WHERE s.decided_at IS NOT NULL AND s.due_at IS NOT NULL AND s.decided_by IS NOT NULL AND {scope}
-         GROUP BY {group}",
-        group = migrations::turnaround::grouped(&[step, decider, &month, &tenths]),
-        scope = scope_sql(scope, "r.org_id"),
-    )
-}
-
 /// What a turnaround row is per.
 #[derive(Clone, Copy)]
 enum Level {
     Decider,
     Month,
+}
+
+/// Decided steps of the requests in scope counted per rounded time, as rows
+/// `(step, decided_by, tenths, decisions, overdue)` or `(month, tenths, decisions,
+/// overdue)`, from the totals the database keeps: every partner's together when the
+/// scope is everything, else summed over the organizations in scope.
+fn counts(scope: Filter, level: Level) -> String {
+    let (level, key) = match level {
+        Level::Decider => ("t.month = ''", "t.step, t.decided_by, t.tenths"),
+        Level::Month => ("t.month <> ''", "t.month, t.tenths"),
+    };
+    let orgs = match scope {
+        Filter::All => "t.org_id = 0".to_owned(),
+        scope => format!("t.org_id <> 0 AND {}", scope_sql(scope, "t.org_id")),
+    };
+    format!(
+        "SELECT {key}, CAST(SUM(t.decisions) AS BIGINT) AS decisions, CAST(SUM(t.overdue) AS BIGINT) AS overdue
+         FROM turnaround_totals t WHERE {orgs} AND {level} AND t.decisions > 0
+         GROUP BY {key}"
+    )
 }
 
 /// Turnaround of decided steps of requests in scope, per step name and decider, and
@@ -92,7 +81,7 @@ pub async fn turnaround(
                 CAST(k.p90_hours AS DOUBLE PRECISION) AS p90_hours, k.overdue
          FROM ranked k JOIN users u ON u.id = k.decided_by
          ORDER BY k.step, u.name, k.decided_by",
-        counts = counts(backend, scope, Level::Decider),
+        counts = counts(scope, Level::Decider),
     );
     let per_month = format!(
         "WITH counted AS ({counts}),
@@ -105,7 +94,7 @@ pub async fn turnaround(
          SELECT month, CAST(MAX(n) AS BIGINT) AS decisions,
                 CAST(MIN(CASE WHEN reached >= {MEDIAN_RANK} THEN tenths END) / 10.0 AS DOUBLE PRECISION) AS median_hours
          FROM running GROUP BY month ORDER BY month",
-        counts = counts(backend, scope, Level::Month),
+        counts = counts(scope, Level::Month),
     );
     let rows = rows::all(db, sea_orm::Statement::from_string(backend, per_decider)).await?;
     let months = rows::all(db, sea_orm::Statement::from_string(backend, per_month)).await?;
@@ -128,13 +117,17 @@ pub async fn pending_ages(db: &impl ConnectionTrait, scope: Filter) -> Result<Pe
                 CAST(COALESCE(SUM(CASE WHEN {age} >= 24 AND {age} < 72 THEN 1 ELSE 0 END), 0) AS BIGINT) AS one_to_three_days,
                 CAST(COALESCE(SUM(CASE WHEN {age} >= 72 THEN 1 ELSE 0 END), 0) AS BIGINT) AS over_three_days,
                 CAST(COALESCE(SUM(CASE WHEN s.due_at < {now_ts} THEN 1 ELSE 0 END), 0) AS BIGINT) AS overdue
-         FROM approval_steps s JOIN requests r ON r.id = s.request_id
-         WHERE s.status = 'pending' AND s.due_at IS NOT NULL AND {scope}",
+         FROM {steps}
+         WHERE s.status = 'pending' AND s.due_at IS NOT NULL",
         now_ts = match backend {
             DbBackend::Postgres => "now()",
             _ => "strftime('%Y-%m-%dT%H:%M:%S', 'now')",
         },
-        scope = scope_sql(scope, "r.org_id"),
+        // Every pending step is in the vendor's scope: no need to read the requests.
+        steps = match scope {
+            Filter::All => "approval_steps s".to_owned(),
+            scope => format!("requests r JOIN approval_steps s ON s.request_id = r.id AND {}", scope_sql(scope, "r.org_id")),
+        },
     );
     Ok(rows::one(db, sea_orm::Statement::from_string(backend, sql)).await?.unwrap_or(PendingAges {
         under_a_day: 0,
