@@ -756,3 +756,54 @@ async fn vendor_wide_turnaround_totals_follow_every_change_to_the_steps() {
     exec(format!("DELETE FROM requests WHERE id = {}", requests[1])).await;
     assert_turnaround_follows_the_steps(&app, "after deletes").await;
 }
+
+#[tokio::test]
+async fn waiting_steps_are_counted_by_age_and_due_time_whatever_their_sla() {
+    use partner_portal::store::{self, entities::approval_step, orgs::Filter};
+    use sea_orm::EntityTrait;
+    let app = spawn().await;
+    let request = app
+        .scalar(&format!("SELECT MIN(id) AS n FROM requests WHERE org_id = {}", app.org_id("blueharbor").await))
+        .await;
+    let now = chrono::Utc::now();
+    // Pending steps opened from an hour to ten days ago, under SLAs from 8 hours to
+    // twelve days: some due, some not, on both sides of one and three days.
+    let mut round = 200;
+    for opened_hours_ago in [1, 23, 25, 71, 73, 100, 240] {
+        for sla in [8, 24, 48, 96, 288] {
+            round += 1;
+            let due = (now - chrono::Duration::hours(opened_hours_ago) + chrono::Duration::hours(sla))
+                .format("%Y-%m-%dT%H:%M:%S+00:00");
+            sea_orm::ConnectionTrait::execute_unprepared(
+                &app.db,
+                &format!(
+                    "INSERT INTO approval_steps (request_id, round, position, name, decider, sla_hours, status, due_at)
+                     VALUES ({request}, {round}, 0, 'Review', 'finance', {sla}, 'pending', '{due}')"
+                ),
+            )
+            .await
+            .expect("step");
+        }
+    }
+    let (mut under, mut one_to_three, mut over, mut overdue) = (0, 0, 0, 0);
+    for step in approval_step::Entity::find().all(&app.db).await.expect("steps") {
+        let Some(due) = step.due_at.filter(|_| step.status == "pending") else { continue };
+        let age = (now - (due - chrono::Duration::hours(i64::from(step.sla_hours)))).num_seconds();
+        match age {
+            a if a < 24 * 3600 => under += 1,
+            a if a < 72 * 3600 => one_to_three += 1,
+            _ => over += 1,
+        }
+        overdue += i64::from(due < now);
+    }
+    assert!(under >= 5 && one_to_three >= 10 && over >= 15 && overdue >= 10 && overdue < under + one_to_three + over);
+    let ages = store::reports::pending_ages(&app.db, Filter::All).await.expect("ages");
+    assert_eq!(
+        (ages.under_a_day, ages.one_to_three_days, ages.over_three_days, ages.overdue),
+        (under, one_to_three, over, overdue)
+    );
+    // Bob's scope is Blue Harbor, where all the new steps are.
+    let bob = Filter::Grants { user_id: app.user_id("bob").await, memberships: true, assignments: false };
+    let mine = store::reports::pending_ages(&app.db, bob).await.expect("ages");
+    assert!(mine.over_three_days == over && mine.under_a_day <= under && mine.overdue <= overdue, "{mine:?}");
+}

@@ -30,11 +30,3 @@ pub(crate) use from_row;
 pub async fn all<T: FromRow>(db: &impl ConnectionTrait, statement: Statement) -> Result<Vec<T>, DbErr> {
     db.query_all_raw(statement).await?.iter().map(T::from_row).collect()
 }
-
-/// The first row of the statement, if any.
-///
-/// # Errors
-/// Database errors, or a row that does not fit.
-pub async fn one<T: FromRow>(db: &impl ConnectionTrait, statement: Statement) -> Result<Option<T>, DbErr> {
-    db.query_one_raw(statement).await?.as_ref().map(T::from_row).transpose()
-}

@@ -1,6 +1,7 @@
 //! The approvals report: turnaround per step and decider, and pending steps by age.
 
-use sea_orm::{ConnectionTrait, DbBackend};
+use chrono::Timelike as _;
+use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult};
 
 use crate::domain::report::{PendingAges, TurnaroundMonth, TurnaroundRow};
 use crate::orgs::Filter;
@@ -8,12 +9,13 @@ use crate::rows::{self};
 
 use super::scope_sql;
 
-/// Hours from a step's opening (its due time less its SLA) to `end`, in SQL.
+/// Hours from a step's opening (its due time less its SLA) to `end` (a time bound
+/// as a parameter), in SQL.
 fn hours_since_open(backend: DbBackend, end: &str) -> String {
     match backend {
-        DbBackend::Postgres => {
-            format!("CAST(EXTRACT(EPOCH FROM ({end} - s.due_at)) / 3600.0 + s.sla_hours AS DOUBLE PRECISION)")
-        }
+        DbBackend::Postgres => format!(
+            "CAST(EXTRACT(EPOCH FROM (CAST({end} AS TIMESTAMPTZ) - s.due_at)) / 3600.0 + s.sla_hours AS DOUBLE PRECISION)"
+        ),
         _ => format!("((julianday({end}) - julianday(s.due_at)) * 24.0 + s.sla_hours)"),
     }
 }
@@ -103,36 +105,78 @@ pub async fn turnaround(
 
 /// Pending steps of requests in scope by age, counted in SQL.
 ///
+/// Most waiting steps are old, and an age is arithmetic per row; so the steps are
+/// counted per SLA first (an index-only count), and only those opened within three
+/// days or not yet due — a range of the pending index per SLA — are aged one by one.
+/// Every other one has waited three days or more and is past its due time.
+///
 /// # Errors
 /// Database errors.
 pub async fn pending_ages(db: &impl ConnectionTrait, scope: Filter) -> Result<PendingAges, sea_orm::DbErr> {
+    #[derive(FromQueryResult)]
+    struct PerSla {
+        sla_hours: i32,
+        n: i64,
+    }
+    #[derive(FromQueryResult)]
+    struct Recent {
+        recent: i64,
+        under_a_day: i64,
+        one_to_three_days: i64,
+        overdue: i64,
+    }
     let backend = db.get_database_backend();
-    let now = match backend {
-        DbBackend::Postgres => "now()",
-        _ => "'now'",
+    let bind = |n: usize| if backend == DbBackend::Postgres { format!("${n}") } else { format!("?{n}") };
+    let now = chrono::Utc::now().with_nanosecond(0).unwrap_or_else(chrono::Utc::now);
+    // Every pending step is in the vendor's scope: no need to read the requests.
+    let steps = match scope {
+        Filter::All => "approval_steps s".to_owned(),
+        scope => {
+            format!("requests r JOIN approval_steps s ON s.request_id = r.id AND {}", scope_sql(scope, "r.org_id"))
+        }
     };
-    let age = hours_since_open(backend, now);
+    let pending = "s.status = 'pending' AND s.due_at IS NOT NULL";
+    let per_sla = PerSla::find_by_statement(sea_orm::Statement::from_string(
+        backend,
+        format!("SELECT s.sla_hours, COUNT(*) AS n FROM {steps} WHERE {pending} GROUP BY s.sla_hours"),
+    ))
+    .all(db)
+    .await?;
+    let total: i64 = per_sla.iter().map(|p| p.n).sum();
+    if per_sla.is_empty() {
+        return Ok(PendingAges { under_a_day: 0, one_to_three_days: 0, over_three_days: 0, overdue: 0 });
+    }
+    // Per SLA: due after the earlier of now and three days after opening less the SLA.
+    // SQLite compares times as the ISO 8601 text they are stored as.
+    let time = |t: chrono::DateTime<chrono::Utc>| -> sea_orm::Value {
+        if backend == DbBackend::Postgres { t.into() } else { t.format("%Y-%m-%dT%H:%M:%S+00:00").to_string().into() }
+    };
+    let mut values: Vec<sea_orm::Value> = vec![time(now)];
+    let mut recent = Vec::new();
+    for p in &per_sla {
+        let since = now.min(now - chrono::Duration::hours(72) + chrono::Duration::hours(i64::from(p.sla_hours)));
+        values.push(p.sla_hours.into());
+        values.push(time(since));
+        recent.push(format!("(s.sla_hours = {} AND s.due_at > {})", bind(values.len() - 1), bind(values.len())));
+    }
+    let age = hours_since_open(backend, &bind(1));
     let sql = format!(
-        "SELECT CAST(COALESCE(SUM(CASE WHEN {age} < 24 THEN 1 ELSE 0 END), 0) AS BIGINT) AS under_a_day,
+        "SELECT COUNT(*) AS recent,
+                CAST(COALESCE(SUM(CASE WHEN {age} < 24 THEN 1 ELSE 0 END), 0) AS BIGINT) AS under_a_day,
                 CAST(COALESCE(SUM(CASE WHEN {age} >= 24 AND {age} < 72 THEN 1 ELSE 0 END), 0) AS BIGINT) AS one_to_three_days,
-                CAST(COALESCE(SUM(CASE WHEN {age} >= 72 THEN 1 ELSE 0 END), 0) AS BIGINT) AS over_three_days,
-                CAST(COALESCE(SUM(CASE WHEN s.due_at < {now_ts} THEN 1 ELSE 0 END), 0) AS BIGINT) AS overdue
-         FROM {steps}
-         WHERE s.status = 'pending' AND s.due_at IS NOT NULL",
-        now_ts = match backend {
-            DbBackend::Postgres => "now()",
-            _ => "strftime('%Y-%m-%dT%H:%M:%S', 'now')",
-        },
-        // Every pending step is in the vendor's scope: no need to read the requests.
-        steps = match scope {
-            Filter::All => "approval_steps s".to_owned(),
-            scope => format!("requests r JOIN approval_steps s ON s.request_id = r.id AND {}", scope_sql(scope, "r.org_id")),
-        },
+                CAST(COALESCE(SUM(CASE WHEN s.due_at < {now} THEN 1 ELSE 0 END), 0) AS BIGINT) AS overdue
+         FROM {steps} WHERE {pending} AND ({recent})",
+        now = bind(1),
+        recent = recent.join(" OR "),
     );
-    Ok(rows::one(db, sea_orm::Statement::from_string(backend, sql)).await?.unwrap_or(PendingAges {
-        under_a_day: 0,
-        one_to_three_days: 0,
-        over_three_days: 0,
-        overdue: 0,
-    }))
+    let r = Recent::find_by_statement(sea_orm::Statement::from_sql_and_values(backend, sql, values))
+        .one(db)
+        .await?
+        .unwrap_or(Recent { recent: 0, under_a_day: 0, one_to_three_days: 0, overdue: 0 });
+    Ok(PendingAges {
+        under_a_day: r.under_a_day,
+        one_to_three_days: r.one_to_three_days,
+        over_three_days: total - r.under_a_day - r.one_to_three_days,
+        overdue: r.overdue + (total - r.recent),
+    })
 }
