@@ -588,6 +588,22 @@ async fn the_pipeline_page_totals_agree_with_the_download_under_every_filter() {
             by_month.iter().map(|m| ((m.month.clone(), m.status.clone()), m.requests)).collect();
         assert_eq!(summary, expected, "{query}");
         assert_eq!(summary_months, months, "{query}");
+        // The page's first partners by name are the summary's first rows, however many
+        // batches of names it takes to find them.
+        let key =
+            |c: &partner_portal::domain::report::PipelineCell| (c.org_name.clone(), c.currency.clone(), c.requests);
+        for n in [1, 7, 40] {
+            let (page, _) = partner_portal::store::reports::pipeline_page(
+                &app.db,
+                partner_portal::store::orgs::Filter::All,
+                &filter,
+                Some(n),
+            )
+            .await
+            .expect("page");
+            let first: Vec<_> = cells.iter().take(n as usize).map(key).collect();
+            assert_eq!(page.iter().map(key).collect::<Vec<_>>(), first, "{query}, first {n}");
+        }
         let total =
             partner_portal::store::reports::pipeline_count(&app.db, partner_portal::store::orgs::Filter::All, &filter)
                 .await

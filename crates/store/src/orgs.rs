@@ -321,6 +321,28 @@ pub async fn names(db: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<(i64, S
         .await
 }
 
+/// At most `limit` organizations by name, from the first after `after` (all of them
+/// from the start with `None`), as (id, name).
+///
+/// # Errors
+/// Database errors.
+pub async fn names_after(
+    db: &impl ConnectionTrait,
+    after: Option<&str>,
+    limit: u64,
+) -> Result<Vec<(i64, String)>, sea_orm::DbErr> {
+    let mut query = organization::Entity::find()
+        .select_only()
+        .column(organization::Column::Id)
+        .column(organization::Column::Name)
+        .order_by_asc(organization::Column::Name)
+        .limit(limit);
+    if let Some(after) = after {
+        query = query.filter(organization::Column::Name.gt(after));
+    }
+    query.into_tuple::<(i64, String)>().all(db).await
+}
+
 /// The partner organizations in scope, by name, when there are at most `limit`;
 /// `None` when there are more (pages then ask for a name instead of offering a list).
 ///

@@ -161,37 +161,48 @@ pub async fn pipeline_page(
         sum_selected(filter, "_cents"),
         rolled_up(filter, Status::Approved, "_cents"),
     );
-    let cells = match (cells_source, rows) {
-        // The first partners by name of every partner: walk the names' index and read
-        // each partner's few totals by key, stopping after a page, rather than total
-        // every partner and sort them all.
-        (Source::PartnerTotals, Some(n)) => format!(
-            "SELECT o.id AS org_id, o.name AS org_name, p.currency, {sums}
-             FROM organizations o JOIN pipeline_totals p ON p.org_id = o.id
-             WHERE {condition}
-             GROUP BY o.name, o.id, p.currency
-             HAVING {} > 0
-             ORDER BY o.name, p.currency LIMIT {n}",
-            sum_selected(filter, ""),
-        ),
-        // Aggregate on the roll-up's own columns first; names join the result rows.
-        _ => format!(
+    // Aggregate on the roll-up's own columns first; names join the result rows.
+    let aggregated = |only: &str, limit: Option<u64>| {
+        format!(
             "SELECT s.*, o.name AS org_name FROM (
                 SELECT p.org_id, p.currency, {sums}
-                FROM {} p WHERE {condition}
+                FROM {} p WHERE {condition} AND {only}
                 GROUP BY p.org_id, p.currency
              ) s JOIN organizations o ON o.id = s.org_id
              WHERE s.requests > 0
              ORDER BY o.name, s.currency{}",
             cells_source.table(),
-            rows.map(|n| format!(" LIMIT {n}")).unwrap_or_default(),
-        ),
+            limit.map(|n| format!(" LIMIT {n}")).unwrap_or_default(),
+        )
+    };
+    let cells: Vec<PipelineCell> = match (cells_source, rows) {
+        // The first of every partner by name: walk the names' index a batch at a time
+        // and read those partners' totals by key, until the page is full, rather than
+        // total twenty thousand partners to sort them all.
+        (Source::PartnerTotals, Some(n)) => {
+            let mut cells = Vec::new();
+            let mut after: Option<String> = None;
+            while (cells.len() as u64) < n {
+                let batch = crate::orgs::names_after(db, after.as_deref(), 2 * n).await?;
+                let Some((_, last)) = batch.last() else { break };
+                after = Some(last.clone());
+                let ids: Vec<i64> = batch.iter().map(|(id, _)| *id).collect();
+                let sql = aggregated(&super::only_sql(Some(&ids), "p.org_id"), Some(n - cells.len() as u64));
+                cells.extend(
+                    rows::all(db, sea_orm::Statement::from_sql_and_values(backend, sql, values.clone())).await?,
+                );
+            }
+            cells
+        }
+        _ => {
+            let sql = aggregated("1 = 1", rows);
+            rows::all(db, sea_orm::Statement::from_sql_and_values(backend, sql, values.clone())).await?
+        }
     };
     let months = format!(
         "SELECT p.month, {per_status} FROM {} p WHERE {month_condition} GROUP BY p.month ORDER BY p.month",
         months_source.table()
     );
-    let cells = rows::all(db, sea_orm::Statement::from_sql_and_values(backend, cells, values.clone())).await?;
     let months = Month::find_by_statement(sea_orm::Statement::from_sql_and_values(backend, months, month_values))
         .all(db)
         .await?
