@@ -133,12 +133,14 @@ const MEMO_CAPACITY: usize = 200_000;
 
 type MemoKey = (Action, PolarUser, Target);
 
-/// The loaded policy and the answers it gave. Cheap to clone and safe to share
-/// between tasks. The memo belongs to the loaded policy: loading a policy builds a
-/// new `Authz`, with an empty memo.
+/// The loaded policy and the answers it gave. Cheap to clone (pointers only: an
+/// `Oso` itself clones its classes' tables, and the application state, which holds
+/// this, is cloned for every request) and safe to share between tasks. The memo
+/// belongs to the loaded policy: loading a policy builds a new `Authz`, with an empty
+/// memo.
 #[derive(Clone)]
 pub struct Authz {
-    oso: Oso,
+    oso: Arc<Oso>,
     memo: Arc<quick_cache::sync::Cache<MemoKey, bool>>,
     checks: Arc<AtomicU64>,
     evaluations: Arc<AtomicU64>,
@@ -189,7 +191,7 @@ impl Authz {
 
     fn from_oso(oso: Oso) -> Self {
         Self {
-            oso,
+            oso: Arc::new(oso),
             memo: Arc::new(quick_cache::sync::Cache::new(MEMO_CAPACITY)),
             checks: Arc::new(AtomicU64::new(0)),
             evaluations: Arc::new(AtomicU64::new(0)),
