@@ -22,3 +22,17 @@ pub fn index(name: &str, table: impl IntoIden, cols: &[&'static str], unique: bo
     }
     stmt.to_owned()
 }
+
+/// A PostgreSQL trigger function `name()` that runs `remove` for the old row (on an
+/// update or a delete) and `add` for the new one (on an insert or an update): how
+/// the roll-ups follow their table.
+pub fn apply_function(name: &str, remove: &str, add: &str) -> String {
+    format!(
+        "CREATE FUNCTION {name}() RETURNS trigger AS $$
+                 BEGIN
+                   IF TG_OP IN ('UPDATE', 'DELETE') THEN {remove} END IF;
+                   IF TG_OP IN ('INSERT', 'UPDATE') THEN {add} END IF;
+                   RETURN NULL;
+                 END $$ LANGUAGE plpgsql"
+    )
+}

@@ -152,14 +152,7 @@ fn resume_rollup(backend: DbBackend) -> Vec<String> {
 pub(crate) fn install(backend: DbBackend, name: &str, remove: &str, add: &str) -> Vec<String> {
     match backend {
         DbBackend::Postgres => vec![
-            format!(
-                "CREATE FUNCTION pipeline_{name}_apply() RETURNS trigger AS $$
-                 BEGIN
-                   IF TG_OP IN ('UPDATE', 'DELETE') THEN {remove} END IF;
-                   IF TG_OP IN ('INSERT', 'UPDATE') THEN {add} END IF;
-                   RETURN NULL;
-                 END $$ LANGUAGE plpgsql"
-            ),
+            crate::helpers::apply_function(&format!("pipeline_{name}_apply"), remove, add),
             format!(
                 "CREATE TRIGGER requests_{name}_insert_delete AFTER INSERT OR DELETE ON requests
                  FOR EACH ROW EXECUTE FUNCTION pipeline_{name}_apply()"

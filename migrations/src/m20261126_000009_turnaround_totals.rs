@@ -228,14 +228,7 @@ fn triggers(backend: DbBackend) -> Vec<String> {
     let (subtract, add_request) = (subtract_request(backend), add_request(backend));
     match backend {
         DbBackend::Postgres => vec![
-            format!(
-                "CREATE FUNCTION turnaround_totals_apply() RETURNS trigger AS $$
-                 BEGIN
-                   IF TG_OP IN ('UPDATE', 'DELETE') THEN {remove} END IF;
-                   IF TG_OP IN ('INSERT', 'UPDATE') THEN {add} END IF;
-                   RETURN NULL;
-                 END $$ LANGUAGE plpgsql"
-            ),
+            crate::helpers::apply_function("turnaround_totals_apply", &remove, &add),
             format!(
                 "CREATE FUNCTION turnaround_totals_move() RETURNS trigger AS $$
                  BEGIN

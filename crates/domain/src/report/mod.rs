@@ -2,6 +2,7 @@
 //! CSV download share, and the rule that keeps CSV cells from running as formulas.
 
 mod rows;
+pub mod turnaround;
 
 pub use rows::{
     AuditRow, MdfCell, PartnerRow, PendingAges, PipelineCell, PipelineMonth, PipelineRow, TurnaroundMonth,

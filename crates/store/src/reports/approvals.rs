@@ -3,9 +3,8 @@
 use chrono::Timelike as _;
 use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult};
 
-use crate::domain::report::{PendingAges, TurnaroundMonth, TurnaroundRow};
+use crate::domain::report::{PendingAges, TurnaroundMonth, TurnaroundRow, turnaround};
 use crate::orgs::Filter;
-use crate::rows::{self};
 
 use super::scope_sql;
 
@@ -20,11 +19,6 @@ fn hours_since_open(backend: DbBackend, end: &str) -> String {
     }
 }
 
-/// The ranks of the nearest-rank median and 90th percentile among `n` values, as
-/// integer SQL (no CEIL, which SQLite may lack): ceil(n/2) and ceil(9n/10).
-const MEDIAN_RANK: &str = "(n + 1) / 2";
-const P90_RANK: &str = "(9 * n + 9) / 10";
-
 /// What a turnaround row is per.
 #[derive(Clone, Copy)]
 enum Level {
@@ -32,12 +26,10 @@ enum Level {
     Month,
 }
 
-/// Decided steps of the requests in scope counted per rounded time, as rows
-/// `(step, decided_by, tenths, decisions, overdue)` or `(month, tenths, decisions,
-/// overdue)`, from the totals the database keeps: every partner's together when the
-/// scope is everything, else summed over the organizations in scope. Counts are
-/// summed as integers: PostgreSQL sums BIGINT as NUMERIC, several times slower over
-/// ten thousand rows, and one time's count is far below 2^31.
+/// Decided steps of the requests in scope counted per rounded time, in order of the
+/// key, as rows `(step, decided_by, tenths, decisions, overdue)` or `(month, tenths,
+/// decisions, overdue)`, from the totals the database keeps: every partner's together
+/// when the scope is everything, else summed over the organizations in scope.
 fn counts(scope: Filter, level: Level) -> String {
     let (level, key) = match level {
         Level::Decider => ("t.month = ''", "t.step, t.decided_by, t.tenths"),
@@ -48,17 +40,17 @@ fn counts(scope: Filter, level: Level) -> String {
         scope => format!("t.org_id <> 0 AND {}", scope_sql(scope, "t.org_id")),
     };
     format!(
-        "SELECT {key}, CAST(SUM(CAST(t.decisions AS INTEGER)) AS INTEGER) AS decisions,
-                CAST(SUM(CAST(t.overdue AS INTEGER)) AS INTEGER) AS overdue
+        "SELECT {key}, CAST(SUM(t.decisions) AS BIGINT) AS decisions, CAST(SUM(t.overdue) AS BIGINT) AS overdue
          FROM turnaround_totals t WHERE {orgs} AND {level} AND t.decisions > 0
-         GROUP BY {key}"
+         GROUP BY {key} ORDER BY {key}"
     )
 }
 
-/// Turnaround of decided steps of requests in scope, per step name and decider, and
-/// the median per month of decision: nearest-rank percentiles of times rounded to a
-/// tenth of an hour (a tenth of a day from two days), read from running counts of
-/// each rounded time, so the cost follows the number of distinct times.
+/// Turnaround of decided steps of requests in scope, per step name and decider (by
+/// step, then decider's name), and the median per month of decision: nearest-rank
+/// percentiles of times rounded to a tenth of an hour (a tenth of a day from two
+/// days), from the counts of each rounded time, so the cost follows the number of
+/// distinct times rather than of decisions.
 ///
 /// # Errors
 /// Database errors.
@@ -66,43 +58,55 @@ pub async fn turnaround(
     db: &impl ConnectionTrait,
     scope: Filter,
 ) -> Result<(Vec<TurnaroundRow>, Vec<TurnaroundMonth>), sea_orm::DbErr> {
+    #[derive(FromQueryResult)]
+    struct PerDecider {
+        step: String,
+        decided_by: i64,
+        tenths: i64,
+        decisions: i64,
+        overdue: i64,
+    }
+    #[derive(FromQueryResult)]
+    struct PerMonth {
+        month: String,
+        tenths: i64,
+        decisions: i64,
+    }
     let backend = db.get_database_backend();
-    let per_decider = format!(
-        "WITH counted AS ({counts}),
-         running AS (
-            SELECT step, decided_by, tenths, overdue,
-                   SUM(decisions) OVER (PARTITION BY step, decided_by ORDER BY tenths
-                                        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS reached,
-                   SUM(decisions) OVER (PARTITION BY step, decided_by) AS n
-            FROM counted),
-         ranked AS (
-            SELECT step, decided_by, CAST(MAX(n) AS BIGINT) AS decisions,
-                   MIN(CASE WHEN reached >= {MEDIAN_RANK} THEN tenths END) / 10.0 AS median_hours,
-                   MIN(CASE WHEN reached >= {P90_RANK} THEN tenths END) / 10.0 AS p90_hours,
-                   CAST(SUM(overdue) AS BIGINT) AS overdue
-            FROM running GROUP BY step, decided_by)
-         SELECT k.step, u.name AS decider, k.decisions,
-                CAST(k.median_hours AS DOUBLE PRECISION) AS median_hours,
-                CAST(k.p90_hours AS DOUBLE PRECISION) AS p90_hours, k.overdue
-         FROM ranked k JOIN users u ON u.id = k.decided_by
-         ORDER BY k.step, u.name, k.decided_by",
-        counts = counts(scope, Level::Decider),
-    );
-    let per_month = format!(
-        "WITH counted AS ({counts}),
-         running AS (
-            SELECT month, tenths,
-                   SUM(decisions) OVER (PARTITION BY month ORDER BY tenths
-                                        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS reached,
-                   SUM(decisions) OVER (PARTITION BY month) AS n
-            FROM counted)
-         SELECT month, CAST(MAX(n) AS BIGINT) AS decisions,
-                CAST(MIN(CASE WHEN reached >= {MEDIAN_RANK} THEN tenths END) / 10.0 AS DOUBLE PRECISION) AS median_hours
-         FROM running GROUP BY month ORDER BY month",
-        counts = counts(scope, Level::Month),
-    );
-    let rows = rows::all(db, sea_orm::Statement::from_string(backend, per_decider)).await?;
-    let months = rows::all(db, sea_orm::Statement::from_string(backend, per_month)).await?;
+    let statement = |level| sea_orm::Statement::from_string(backend, counts(scope, level));
+    let per_decider = PerDecider::find_by_statement(statement(Level::Decider)).all(db).await?;
+    let per_month = PerMonth::find_by_statement(statement(Level::Month)).all(db).await?;
+    let mut ids: Vec<i64> = per_decider.iter().map(|c| c.decided_by).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let names: std::collections::HashMap<i64, String> = crate::requests::names(db, &ids).await?.into_iter().collect();
+    let mut rows: Vec<TurnaroundRow> = per_decider
+        .chunk_by(|a, b| a.step == b.step && a.decided_by == b.decided_by)
+        .map(|group| {
+            let times: Vec<(i64, i64)> = group.iter().map(|c| (c.tenths, c.decisions)).collect();
+            let at = |percent| turnaround::hours(turnaround::nearest_rank(&times, percent).unwrap_or(0));
+            TurnaroundRow {
+                step: group[0].step.clone(),
+                decider: names.get(&group[0].decided_by).cloned().unwrap_or_default(),
+                decisions: times.iter().map(|(_, n)| n).sum(),
+                median_hours: at(50),
+                p90_hours: at(90),
+                overdue: group.iter().map(|c| c.overdue).sum(),
+            }
+        })
+        .collect();
+    rows.sort_by(|a, b| (&a.step, &a.decider).cmp(&(&b.step, &b.decider)));
+    let months = per_month
+        .chunk_by(|a, b| a.month == b.month)
+        .map(|group| {
+            let times: Vec<(i64, i64)> = group.iter().map(|c| (c.tenths, c.decisions)).collect();
+            TurnaroundMonth {
+                month: group[0].month.clone(),
+                decisions: times.iter().map(|(_, n)| n).sum(),
+                median_hours: turnaround::hours(turnaround::nearest_rank(&times, 50).unwrap_or(0)),
+            }
+        })
+        .collect();
     Ok((rows, months))
 }
 
