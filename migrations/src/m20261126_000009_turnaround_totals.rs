@@ -1,21 +1,24 @@
-//! Decision times, kept by triggers in the same transaction as every change, in
-//! `turnaround_totals`: how many decided steps took each rounded time, per
-//! organization of the request (`org_id = 0`: every partner together), and per step
-//! and decider (`month = ''`) or per month of decision (`step = ''`, `decided_by = 0`),
-//! with how many of them were overdue. Triggers on `approval_steps` count each step;
-//! triggers on `requests` move a request's steps when it changes organization and take
-//! them off before it is deleted (the cascade that deletes the steps no longer finds
-//! the request's organization).
+//! Decision times and waiting steps, kept by triggers in the same transaction as
+//! every change, per organization of the request (`org_id = 0`: every partner
+//! together):
+//! - `turnaround_totals`: how many decided steps took each rounded time, per step and
+//!   decider (`month = ''`) or per month of decision (`step = ''`, `decided_by = 0`),
+//!   with how many of them were overdue;
+//! - `waiting_totals`: how many steps wait for a decision, per SLA.
+//!
+//! Triggers on `approval_steps` count each step; triggers on `requests` move a
+//! request's steps when it changes organization and take them off before it is
+//! deleted (the cascade that deletes the steps no longer finds the request's
+//! organization).
 //!
 //! The approvals report reads its percentiles from these counts (the nearest rank is
 //! the first time whose running count reaches it), so a page costs the number of
 //! distinct times in its organizations, not the number of decisions. Times are whole
 //! tenths of an hour below two days and whole tenths of a day from there, the
 //! precision the page shows; rounding keeps the order, so the percentile of the
-//! rounded times is the rounded percentile.
-//!
-//! Also partial indexes of pending steps with what their age needs, for the report's
-//! "waiting now" counts.
+//! rounded times is the rounded percentile. Its "waiting now" reads the totals and
+//! ages only the steps opened within three days, from partial indexes of pending
+//! steps.
 
 use sea_orm_migration::{prelude::*, sea_orm::DbBackend};
 
@@ -23,10 +26,24 @@ use sea_orm_migration::{prelude::*, sea_orm::DbBackend};
 pub struct Migration;
 
 const TABLE: &str = "turnaround_totals";
+const WAITING: &str = "waiting_totals";
 const COLUMNS: &str = "org_id, month, step, decided_by, tenths";
 
 /// The step columns the totals depend on: a change to any other leaves them as they are.
-const WATCHED: &str = "name, due_at, sla_hours, decided_by, decided_at, overdue_at";
+const WATCHED: &str = "name, status, due_at, sla_hours, decided_by, decided_at, overdue_at";
+
+fn create_waiting(backend: DbBackend) -> String {
+    format!(
+        "CREATE TABLE {WAITING} (
+            org_id BIGINT NOT NULL,
+            sla_hours INTEGER NOT NULL,
+            waiting BIGINT NOT NULL DEFAULT 0,
+            PRIMARY KEY (org_id, sla_hours){}
+        ){}",
+        if backend == DbBackend::Postgres { " INCLUDE (waiting)" } else { "" },
+        if backend == DbBackend::Postgres { "" } else { " WITHOUT ROWID" }
+    )
+}
 
 fn create_table(backend: DbBackend) -> String {
     format!(
@@ -80,13 +97,145 @@ fn decided_month(backend: DbBackend, row: &str) -> String {
     }
 }
 
-/// What a step counts under at one level: its month (or `''`), step name (or `''`)
-/// and decider (or `0`), as SQL over the step row `row`.
-fn levels(backend: DbBackend, row: &str) -> [(String, String, String); 2] {
+/// One set of counts the triggers keep: in `table`, per organization (`0`: every
+/// partner together) and the `keys` columns, the sums of the `values` columns, over
+/// the steps for which `counted` holds. Every expression is SQL over a step row.
+struct Level {
+    table: &'static str,
+    keys: Vec<(&'static str, String)>,
+    values: Vec<(&'static str, String)>,
+    counted: String,
+}
+
+/// The counts a step row `row` goes into: decided steps per step and decider, and per
+/// month, by rounded time; waiting steps per SLA.
+fn levels(backend: DbBackend, row: &str) -> [Level; 3] {
+    let decided = |month: String, step: String, decider: String| Level {
+        table: TABLE,
+        keys: vec![("month", month), ("step", step), ("decided_by", decider), ("tenths", tenths(backend, row))],
+        values: vec![("decisions", "1".to_owned()), ("overdue", overdue(row))],
+        counted: counted(row),
+    };
     [
-        ("''".to_owned(), format!("{row}name"), format!("{row}decided_by")),
-        (decided_month(backend, row), "''".to_owned(), "0".to_owned()),
+        decided("''".to_owned(), format!("{row}name"), format!("{row}decided_by")),
+        decided(decided_month(backend, row), "''".to_owned(), "0".to_owned()),
+        Level {
+            table: WAITING,
+            keys: vec![("sla_hours", format!("{row}sla_hours"))],
+            values: vec![("waiting", "1".to_owned())],
+            counted: format!("{row}status = 'pending' AND {row}due_at IS NOT NULL"),
+        },
     ]
+}
+
+impl Level {
+    fn key_columns(&self) -> String {
+        self.keys.iter().map(|(c, _)| *c).collect::<Vec<_>>().join(", ")
+    }
+
+    fn value_columns(&self) -> String {
+        self.values.iter().map(|(c, _)| *c).collect::<Vec<_>>().join(", ")
+    }
+
+    /// `INSERT … {select} ON CONFLICT … DO UPDATE` adding the selected values.
+    fn upsert(&self, select: &str) -> String {
+        let (table, keys, values) = (self.table, self.key_columns(), self.value_columns());
+        let add: Vec<String> = self.values.iter().map(|(c, _)| format!("{c} = {table}.{c} + excluded.{c}")).collect();
+        format!(
+            "INSERT INTO {table} (org_id, {keys}, {values}) {select}
+             ON CONFLICT (org_id, {keys}) DO UPDATE SET {};",
+            add.join(", ")
+        )
+    }
+
+    /// Counts the new step row: for every partner together and for its request's
+    /// organization.
+    fn add(&self) -> String {
+        let row: Vec<&str> = self.keys.iter().chain(&self.values).map(|(_, e)| e.as_str()).collect();
+        let row = row.join(", ");
+        let counted = &self.counted;
+        format!(
+            "{} {}",
+            self.upsert(&format!("SELECT 0, {row} WHERE {counted}")),
+            self.upsert(&format!("SELECT r.org_id, {row} FROM requests r WHERE r.id = NEW.request_id AND {counted}")),
+        )
+    }
+
+    /// Takes the old step row off; its organization's share only while its request
+    /// is there (see [`subtract_request`] for a request being deleted).
+    fn remove(&self) -> String {
+        let set: Vec<String> = self.values.iter().map(|(c, e)| format!("{c} = {c} - {e}")).collect();
+        let key: Vec<String> = self.keys.iter().map(|(c, e)| format!("{c} = {e}")).collect();
+        ["0", "(SELECT r.org_id FROM requests r WHERE r.id = OLD.request_id)"]
+            .map(|org| {
+                format!(
+                    "UPDATE {} SET {} WHERE org_id = {org} AND {} AND {};",
+                    self.table,
+                    set.join(", "),
+                    key.join(" AND "),
+                    self.counted
+                )
+            })
+            .join(" ")
+    }
+
+    /// The sums of a request's steps (the level's rows over `s.`), as a query with the
+    /// key and value columns.
+    fn request_sums(&self, request: &str) -> String {
+        let keys: Vec<String> = self.keys.iter().map(|(c, e)| format!("{e} AS {c}")).collect();
+        let sums: Vec<String> = self.values.iter().map(|(c, e)| format!("SUM({e}) AS {c}")).collect();
+        let group: Vec<&str> = self.keys.iter().map(|(_, e)| e.as_str()).collect();
+        format!(
+            "SELECT {}, {} FROM approval_steps s WHERE s.request_id = {request} AND {} GROUP BY {}",
+            keys.join(", "),
+            sums.join(", "),
+            self.counted,
+            grouped(&group)
+        )
+    }
+
+    /// Takes a request's steps off its organization's counts (`OLD` is the request).
+    fn subtract_request(&self) -> String {
+        let table = self.table;
+        let set: Vec<String> = self.values.iter().map(|(c, _)| format!("{c} = {table}.{c} - x.{c}")).collect();
+        let key: Vec<String> = self.keys.iter().map(|(c, _)| format!("{table}.{c} = x.{c}")).collect();
+        format!(
+            "UPDATE {table} SET {} FROM ({}) AS x WHERE {table}.org_id = OLD.org_id AND {};",
+            set.join(", "),
+            self.request_sums("OLD.id"),
+            key.join(" AND ")
+        )
+    }
+
+    /// Counts a request's steps under its (new) organization (`NEW` is the request).
+    fn add_request(&self) -> String {
+        let columns: Vec<String> = self.keys.iter().chain(&self.values).map(|(c, _)| format!("x.{c}")).collect();
+        self.upsert(&format!(
+            "SELECT NEW.org_id, {} FROM ({}) AS x WHERE 1 = 1",
+            columns.join(", "),
+            self.request_sums("NEW.id")
+        ))
+    }
+
+    /// Fills the level from the steps.
+    fn backfill(&self) -> [String; 2] {
+        let keys: Vec<&str> = self.keys.iter().map(|(_, e)| e.as_str()).collect();
+        let sums: Vec<String> = self.values.iter().map(|(_, e)| format!("SUM({e})")).collect();
+        [("0", ""), ("r.org_id", "JOIN requests r ON r.id = s.request_id")].map(|(org, join)| {
+            let mut group = vec![org];
+            group.extend(&keys);
+            format!(
+                "INSERT INTO {} (org_id, {}, {}) SELECT {org}, {}, {} FROM approval_steps s {join} WHERE {} GROUP BY {}",
+                self.table,
+                self.key_columns(),
+                self.value_columns(),
+                keys.join(", "),
+                sums.join(", "),
+                self.counted,
+                grouped(&group)
+            )
+        })
+    }
 }
 
 /// A GROUP BY list of the terms that are not constants (a constant there would be
@@ -99,109 +248,30 @@ fn overdue(row: &str) -> String {
     format!("CASE WHEN {row}overdue_at IS NOT NULL THEN 1 ELSE 0 END")
 }
 
-fn upsert(values: &str) -> String {
-    format!(
-        "INSERT INTO {TABLE} ({COLUMNS}, decisions, overdue) {values}
-         ON CONFLICT ({COLUMNS}) DO UPDATE SET
-           decisions = {TABLE}.decisions + excluded.decisions, overdue = {TABLE}.overdue + excluded.overdue;"
-    )
+fn each(backend: DbBackend, row: &str, statement: impl Fn(&Level) -> String) -> String {
+    levels(backend, row).iter().map(statement).collect::<Vec<_>>().join(" ")
 }
 
-/// Counts the new step row: for every partner together and for its request's
-/// organization.
 fn add(backend: DbBackend) -> String {
-    let (tenths, overdue, counted) = (tenths(backend, "NEW."), overdue("NEW."), counted("NEW."));
-    levels(backend, "NEW.")
-        .iter()
-        .flat_map(|(month, step, decider)| {
-            [
-                upsert(&format!("SELECT 0, {month}, {step}, {decider}, {tenths}, 1, {overdue} WHERE {counted}")),
-                upsert(&format!(
-                    "SELECT r.org_id, {month}, {step}, {decider}, {tenths}, 1, {overdue}
-                     FROM requests r WHERE r.id = NEW.request_id AND {counted}"
-                )),
-            ]
-        })
-        .collect()
+    each(backend, "NEW.", Level::add)
 }
 
-/// Takes the old step row off; its organization's share only while its request is
-/// there (see [`subtract_request`] for a request being deleted).
 fn remove(backend: DbBackend) -> String {
-    let (tenths, overdue, counted) = (tenths(backend, "OLD."), overdue("OLD."), counted("OLD."));
-    levels(backend, "OLD.")
-        .iter()
-        .flat_map(|(month, step, decider)| {
-            ["0", "(SELECT r.org_id FROM requests r WHERE r.id = OLD.request_id)"].map(|org| {
-                format!(
-                    "UPDATE {TABLE} SET decisions = decisions - 1, overdue = overdue - {overdue}
-                     WHERE org_id = {org} AND month = {month} AND step = {step} AND decided_by = {decider}
-                       AND tenths = {tenths} AND {counted};"
-                )
-            })
-        })
-        .collect()
+    each(backend, "OLD.", Level::remove)
 }
 
-/// The counts of a request's decided steps at each organization level, as a query
-/// with columns `month, step, decided_by, tenths, n, o`.
-fn request_counts(backend: DbBackend, request: &str, month: &str, step: &str, decider: &str) -> String {
-    let tenths = tenths(backend, "s.");
-    format!(
-        "SELECT {month} AS month, {step} AS step, {decider} AS decided_by, {tenths} AS tenths,
-                COUNT(*) AS n, SUM({overdue}) AS o
-         FROM approval_steps s WHERE s.request_id = {request} AND {counted}
-         GROUP BY {group}",
-        overdue = overdue("s."),
-        counted = counted("s."),
-        group = grouped(&[month, step, decider, &tenths]),
-    )
-}
-
-/// Takes a request's steps off its organization's counts (`OLD` is the request).
 fn subtract_request(backend: DbBackend) -> String {
-    levels(backend, "s.")
-        .iter()
-        .map(|(month, step, decider)| {
-            format!(
-                "UPDATE {TABLE} SET decisions = decisions - x.n, overdue = overdue - x.o
-                 FROM ({}) AS x
-                 WHERE {TABLE}.org_id = OLD.org_id AND {TABLE}.month = x.month AND {TABLE}.step = x.step
-                   AND {TABLE}.decided_by = x.decided_by AND {TABLE}.tenths = x.tenths;",
-                request_counts(backend, "OLD.id", month, step, decider)
-            )
-        })
-        .collect()
+    each(backend, "s.", Level::subtract_request)
 }
 
-/// Counts a request's steps under its (new) organization (`NEW` is the request).
 fn add_request(backend: DbBackend) -> String {
-    levels(backend, "s.")
-        .iter()
-        .map(|(month, step, decider)| {
-            upsert(&format!(
-                "SELECT NEW.org_id, x.month, x.step, x.decided_by, x.tenths, x.n, x.o FROM ({}) AS x WHERE 1 = 1",
-                request_counts(backend, "NEW.id", month, step, decider)
-            ))
-        })
-        .collect()
+    each(backend, "s.", Level::add_request)
 }
 
-/// The statements that fill the totals from the steps (after emptying them).
+/// The statements that fill the counts from the steps (after emptying them).
 fn backfill(backend: DbBackend) -> Vec<String> {
-    let mut out = vec![format!("DELETE FROM {TABLE}")];
-    let (tenths, overdue, counted) = (tenths(backend, "s."), overdue("s."), counted("s."));
-    for (month, step, decider) in levels(backend, "s.") {
-        for (org, join) in [("0", ""), ("r.org_id", "JOIN requests r ON r.id = s.request_id")] {
-            out.push(format!(
-                "INSERT INTO {TABLE} ({COLUMNS}, decisions, overdue)
-                 SELECT {org}, {month}, {step}, {decider}, {tenths}, COUNT(*), SUM({overdue})
-                 FROM approval_steps s {join} WHERE {counted}
-                 GROUP BY {group}",
-                group = grouped(&[org, &month, &step, &decider, &tenths]),
-            ));
-        }
-    }
+    let mut out = vec![format!("DELETE FROM {TABLE}"), format!("DELETE FROM {WAITING}")];
+    out.extend(levels(backend, "s.").iter().flat_map(Level::backfill));
     out
 }
 
@@ -317,6 +387,7 @@ impl MigrationTrait for Migration {
         let db = m.get_connection();
         let backend = m.get_database_backend();
         db.execute_unprepared(&create_table(backend)).await?;
+        db.execute_unprepared(&create_waiting(backend)).await?;
         for (name, columns) in PENDING_INDEXES {
             db.execute_unprepared(&format!(
                 "CREATE INDEX {name} ON approval_steps ({columns}) WHERE status = 'pending'"
@@ -335,6 +406,7 @@ impl MigrationTrait for Migration {
             db.execute_unprepared(&statement).await?;
         }
         db.execute_unprepared(&format!("DROP TABLE {TABLE}")).await?;
+        db.execute_unprepared(&format!("DROP TABLE {WAITING}")).await?;
         for (name, _) in PENDING_INDEXES {
             db.execute_unprepared(&format!("DROP INDEX {name}")).await?;
         }

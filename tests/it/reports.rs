@@ -773,10 +773,31 @@ async fn vendor_wide_turnaround_totals_follow_every_change_to_the_steps() {
     assert_turnaround_follows_the_steps(&app, "after deletes").await;
 }
 
+/// The waiting steps' ages as the approvals report counts them (under a day, one to
+/// three days, over three days, past their due time), counted here from the steps.
+async fn waiting_from_steps(
+    db: &sea_orm::DatabaseConnection,
+    now: chrono::DateTime<chrono::Utc>,
+) -> (i64, i64, i64, i64) {
+    use partner_portal::store::entities::approval_step;
+    use sea_orm::EntityTrait;
+    let (mut under, mut one_to_three, mut over, mut overdue) = (0, 0, 0, 0);
+    for step in approval_step::Entity::find().all(db).await.expect("steps") {
+        let Some(due) = step.due_at.filter(|_| step.status == "pending") else { continue };
+        let age = (now - (due - chrono::Duration::hours(i64::from(step.sla_hours)))).num_seconds();
+        match age {
+            a if a < 24 * 3600 => under += 1,
+            a if a < 72 * 3600 => one_to_three += 1,
+            _ => over += 1,
+        }
+        overdue += i64::from(due < now);
+    }
+    (under, one_to_three, over, overdue)
+}
+
 #[tokio::test]
 async fn waiting_steps_are_counted_by_age_and_due_time_whatever_their_sla() {
-    use partner_portal::store::{self, entities::approval_step, orgs::Filter};
-    use sea_orm::EntityTrait;
+    use partner_portal::store::{self, orgs::Filter};
     let app = spawn().await;
     let request = app
         .scalar(&format!("SELECT MIN(id) AS n FROM requests WHERE org_id = {}", app.org_id("blueharbor").await))
@@ -801,25 +822,33 @@ async fn waiting_steps_are_counted_by_age_and_due_time_whatever_their_sla() {
             .expect("step");
         }
     }
-    let (mut under, mut one_to_three, mut over, mut overdue) = (0, 0, 0, 0);
-    for step in approval_step::Entity::find().all(&app.db).await.expect("steps") {
-        let Some(due) = step.due_at.filter(|_| step.status == "pending") else { continue };
-        let age = (now - (due - chrono::Duration::hours(i64::from(step.sla_hours)))).num_seconds();
-        match age {
-            a if a < 24 * 3600 => under += 1,
-            a if a < 72 * 3600 => one_to_three += 1,
-            _ => over += 1,
-        }
-        overdue += i64::from(due < now);
-    }
+    let ages = async |scope| {
+        let a = store::reports::pending_ages(&app.db, scope).await.expect("ages");
+        (a.under_a_day, a.one_to_three_days, a.over_three_days, a.overdue)
+    };
+    let (under, one_to_three, over, overdue) = waiting_from_steps(&app.db, now).await;
     assert!(under >= 5 && one_to_three >= 10 && over >= 15 && overdue >= 10 && overdue < under + one_to_three + over);
-    let ages = store::reports::pending_ages(&app.db, Filter::All).await.expect("ages");
-    assert_eq!(
-        (ages.under_a_day, ages.one_to_three_days, ages.over_three_days, ages.overdue),
-        (under, one_to_three, over, overdue)
-    );
+    assert_eq!(ages(Filter::All).await, (under, one_to_three, over, overdue));
     // Bob's scope is Blue Harbor, where all the new steps are.
     let bob = Filter::Grants { user_id: app.user_id("bob").await, memberships: true, assignments: false };
-    let mine = store::reports::pending_ages(&app.db, bob).await.expect("ages");
-    assert!(mine.over_three_days == over && mine.under_a_day <= under && mine.overdue <= overdue, "{mine:?}");
+    let mine = ages(bob).await;
+    assert!(mine.2 == over && mine.0 <= under && mine.3 <= overdue, "{mine:?}");
+
+    // Decided (a step opened ten days ago), given a new SLA, moved away from Bob's
+    // organization, deleted: the counts follow.
+    let exec = async |sql: String| {
+        sea_orm::ConnectionTrait::execute_unprepared(&app.db, &sql).await.expect("change");
+    };
+    exec(format!("UPDATE approval_steps SET status = 'approved' WHERE request_id = {request} AND round = 231")).await;
+    exec(format!("UPDATE approval_steps SET sla_hours = 30 WHERE request_id = {request} AND round = 232")).await;
+    let now_expected = waiting_from_steps(&app.db, now).await;
+    assert_eq!(now_expected.2, over - 1, "one old step decided");
+    assert_eq!(ages(Filter::All).await, now_expected, "after a decision and a new SLA");
+    exec(format!("UPDATE requests SET org_id = {} WHERE id = {request}", app.org_id("summit").await)).await;
+    assert_eq!(ages(Filter::All).await, now_expected, "after a move");
+    assert_eq!(ages(bob).await.2, 0, "the old steps left Blue Harbor with their request");
+    exec(format!("DELETE FROM requests WHERE id = {request}")).await;
+    let after_delete = waiting_from_steps(&app.db, now).await;
+    assert_eq!(after_delete.2, 0);
+    assert_eq!(ages(Filter::All).await, after_delete, "after a delete");
 }

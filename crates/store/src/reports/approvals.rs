@@ -112,10 +112,10 @@ pub async fn turnaround(
 
 /// Pending steps of requests in scope by age, counted in SQL.
 ///
-/// Most waiting steps are old, and an age is arithmetic per row; so the steps are
-/// counted per SLA first (an index-only count), and only those opened within three
-/// days or not yet due — a range of the pending index per SLA — are aged one by one.
-/// Every other one has waited three days or more and is past its due time.
+/// Most waiting steps are old, and an age is arithmetic per row; so the counts per
+/// SLA come from the totals the database keeps, and only the steps opened within
+/// three days or not yet due — a range of the pending index per SLA — are aged one
+/// by one. Every other one has waited three days or more and is past its due time.
 ///
 /// # Errors
 /// Database errors.
@@ -143,9 +143,16 @@ pub async fn pending_ages(db: &impl ConnectionTrait, scope: Filter) -> Result<Pe
         }
     };
     let pending = "s.status = 'pending' AND s.due_at IS NOT NULL";
+    let orgs = match scope {
+        Filter::All => "w.org_id = 0".to_owned(),
+        scope => format!("w.org_id <> 0 AND {}", scope_sql(scope, "w.org_id")),
+    };
     let per_sla = PerSla::find_by_statement(sea_orm::Statement::from_string(
         backend,
-        format!("SELECT s.sla_hours, COUNT(*) AS n FROM {steps} WHERE {pending} GROUP BY s.sla_hours"),
+        format!(
+            "SELECT w.sla_hours, CAST(SUM(w.waiting) AS BIGINT) AS n FROM waiting_totals w
+             WHERE {orgs} AND w.waiting > 0 GROUP BY w.sla_hours"
+        ),
     ))
     .all(db)
     .await?;
