@@ -136,11 +136,11 @@ pub async fn pending_ages(db: &impl ConnectionTrait, scope: Filter) -> Result<Pe
     let bind = |n: usize| if backend == DbBackend::Postgres { format!("${n}") } else { format!("?{n}") };
     let now = chrono::Utc::now().with_nanosecond(0).unwrap_or_else(chrono::Utc::now);
     // Every pending step is in the vendor's scope: no need to read the requests.
+    // The recent steps are few whatever the scope: find them first, then keep those
+    // in scope (every pending step is in the vendor's).
     let steps = match scope {
-        Filter::All => "approval_steps s".to_owned(),
-        scope => {
-            format!("requests r JOIN approval_steps s ON s.request_id = r.id AND {}", scope_sql(scope, "r.org_id"))
-        }
+        Filter::All => "recent s".to_owned(),
+        scope => format!("recent s JOIN requests r ON r.id = s.request_id AND {}", scope_sql(scope, "r.org_id")),
     };
     let pending = "s.status = 'pending' AND s.due_at IS NOT NULL";
     let orgs = match scope {
@@ -175,11 +175,13 @@ pub async fn pending_ages(db: &impl ConnectionTrait, scope: Filter) -> Result<Pe
     }
     let age = hours_since_open(backend, &bind(1));
     let sql = format!(
-        "SELECT COUNT(*) AS recent,
+        "WITH recent AS MATERIALIZED (
+            SELECT s.request_id, s.due_at, s.sla_hours FROM approval_steps s WHERE {pending} AND ({recent}))
+         SELECT COUNT(*) AS recent,
                 CAST(COALESCE(SUM(CASE WHEN {age} < 24 THEN 1 ELSE 0 END), 0) AS BIGINT) AS under_a_day,
                 CAST(COALESCE(SUM(CASE WHEN {age} >= 24 AND {age} < 72 THEN 1 ELSE 0 END), 0) AS BIGINT) AS one_to_three_days,
                 CAST(COALESCE(SUM(CASE WHEN s.due_at < {now} THEN 1 ELSE 0 END), 0) AS BIGINT) AS overdue
-         FROM {steps} WHERE {pending} AND ({recent})",
+         FROM {steps}",
         now = bind(1),
         recent = recent.join(" OR "),
     );
