@@ -23,10 +23,7 @@ use sea_orm::{ConnectionTrait, EntityTrait, FromQueryResult, QuerySelect, sea_qu
 
 use super::rows::from_row;
 use super::{entities::request, orgs::Filter};
-use crate::domain::report::{
-    AuditRow, MdfCell, PartnerRow, PendingAges, PipelineCell, PipelineMonth, PipelineRow, TurnaroundMonth,
-    TurnaroundRow,
-};
+use crate::domain::report::{AuditRow, MdfCell, PartnerRow, PipelineCell, PipelineMonth, PipelineRow};
 
 from_row! {
     PipelineCell { org_id, org_name, currency, requests, in_review, changes_requested, approved, rejected, withdrawn, amount_cents, approved_cents }
@@ -35,9 +32,6 @@ from_row! {
     AuditRow { id, at, actor_email, action, resource_type, resource_id, outcome, client_addr, detail }
     MdfCell { org_id, org_name, quarter, currency, budget_cents, requested_cents, approved_cents }
     PartnerRow { id, name, tier, status, parent, viewers, members, admins, last_sign_in, open_requests }
-    TurnaroundRow { step, decider, decisions, median_hours, p90_hours, overdue }
-    TurnaroundMonth { month, decisions, median_hours }
-    PendingAges { under_a_day, one_to_three_days, over_three_days, overdue }
 }
 
 /// The SQL condition for a scope on `column`.
