@@ -13,6 +13,8 @@ mod m20261126_000006_pipeline_totals;
 mod m20261126_000007_sign_in_addresses;
 mod m20261126_000008_invitations_by_consent;
 mod m20261126_000009_turnaround_totals;
+mod m20261126_000010_tree_names;
+mod m20261126_000011_requester_dashboard;
 
 /// For bulk loads (the benchmark data set): stop the roll-ups' per-row triggers, and
 /// afterwards rebuild each roll-up in one statement and start them.
@@ -49,6 +51,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000007_sign_in_addresses::Migration),
             Box::new(m20261126_000008_invitations_by_consent::Migration),
             Box::new(m20261126_000009_turnaround_totals::Migration),
+            Box::new(m20261126_000010_tree_names::Migration),
+            Box::new(m20261126_000011_requester_dashboard::Migration),
         ]
     }
 }

@@ -9,7 +9,7 @@ use axum::{
 use crate::{
     AppState,
     authz::{Action, Actor, Resource, Scope},
-    domain::{OrgTree, User, UserStatus},
+    domain::{OrgKind, OrgTree, User, UserStatus},
     error::AppError,
     services::{self, Who},
     store::{
@@ -93,6 +93,18 @@ impl Ctx {
         out.sort_unstable();
         out.dedup();
         out
+    }
+
+    /// The partner organizations the user may read, by name, when there are at most
+    /// `limit`; `None` when there are more (pages then ask for a name instead).
+    pub fn partner_choices(&self, limit: usize) -> Option<Vec<(i64, String)>> {
+        let tree = self.tree();
+        let partner = |id: &i64| tree.get(*id).is_some_and(|n| n.kind == OrgKind::Partner);
+        let ids: Vec<i64> = match self.scope() {
+            Scope::All => tree.ids().filter(partner).take(limit + 1).collect(),
+            scope => scope.reachable().into_iter().filter(partner).take(limit + 1).collect(),
+        };
+        (ids.len() <= limit).then(|| tree.names_of(ids))
     }
 
     /// The organization tree the user's roles are resolved against.

@@ -11,9 +11,9 @@ pub async fn show(State(st): State<AppState>, ctx: Ctx) -> Result<Markup, AppErr
     let scope = ctx.scope();
     let member_of: Vec<i64> = ctx.actor.roles.keys().copied().filter(|id| scope.contains(*id)).collect();
     let managed_ids: Vec<i64> = ctx.actor.managed.iter().copied().filter(|id| scope.contains(*id)).collect();
-    let all: Vec<i64> = member_of.iter().chain(&managed_ids).copied().collect();
-    let services::users::Dashboard { names, open, decided } =
-        services::users::dashboard(&st.db, ctx.user.id, &all).await?;
+    let all = member_of.iter().chain(&managed_ids).copied();
+    let names = ctx.tree().names_of(all);
+    let services::users::Dashboard { open, decided } = services::users::dashboard(&st.db, ctx.user.id).await?;
     let mine: Vec<_> = names
         .iter()
         .filter(|(id, _)| member_of.contains(id))

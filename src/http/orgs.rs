@@ -94,8 +94,7 @@ async fn render_index(
     });
     let vendor = ctx.tree().vendor_id().and_then(|id| Organization::from_tree(ctx.tree(), id));
     let can_create = vendor.is_some_and(|v| ctx.can(st, Action::CreatePartner, &v));
-    let parents =
-        if can_create { store::orgs::partner_choices(&st.db, sql_filter(&scope), ORG_CHOICES).await? } else { None };
+    let parents = if can_create { ctx.partner_choices(ORG_CHOICES) } else { None };
     Ok(views::orgs::index(
         &ctx.nav(),
         &views::orgs::IndexPage { orgs: &orgs, search: &list.q, next: next.as_deref(), paged: after.is_some() },
@@ -108,7 +107,7 @@ async fn render_index(
 const CHILDREN_SHOWN: usize = 100;
 
 /// How many parents the new-partner form offers as a list; with more, it asks for one.
-const ORG_CHOICES: u64 = 200;
+const ORG_CHOICES: usize = 200;
 
 pub async fn create(
     State(st): State<AppState>,

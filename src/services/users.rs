@@ -89,26 +89,18 @@ pub async fn create_admin(
 /// lists, and the user's open and recently decided requests.
 #[derive(Debug, Default)]
 pub struct Dashboard {
-    pub names: Vec<(i64, String)>,
     pub open: Vec<crate::domain::request::RequestRecord>,
     pub decided: Vec<crate::domain::request::RequestRecord>,
 }
 
-/// Reads the user's dashboard: names of `orgs`, up to 10 open requests and the 5
+/// Reads the user's own requests for the dashboard: up to 10 open ones and the 5
 /// decided last.
 ///
 /// # Errors
 /// Database errors.
-pub async fn dashboard(
-    db: &sea_orm::DatabaseConnection,
-    user_id: i64,
-    orgs: &[i64],
-) -> Result<Dashboard, sea_orm::DbErr> {
-    Ok(Dashboard {
-        names: store::orgs::names(db, orgs).await?,
-        open: store::requests::open_of_requester(db, user_id, 10).await?,
-        decided: store::requests::recently_decided_of_requester(db, user_id, 5).await?,
-    })
+pub async fn dashboard(db: &sea_orm::DatabaseConnection, user_id: i64) -> Result<Dashboard, sea_orm::DbErr> {
+    let (open, decided) = store::requests::requester_summary(db, user_id, 10, 5).await?;
+    Ok(Dashboard { open, decided })
 }
 
 /// An account and the organizations it belongs to.

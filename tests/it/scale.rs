@@ -302,6 +302,20 @@ async fn a_change_made_through_one_instance_is_seen_by_another_at_once() {
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     assert_eq!(bob.get(&format!("/orgs/{blue}")).await.status, StatusCode::OK, "reactivation seen at once");
 
+    // A rename (written directly: no page renames an organization yet). Each instance
+    // keeps the names beside the tree, so the second sees it at once, and back again.
+    let rename = |name: &'static str| {
+        let sql = format!("UPDATE organizations SET name = '{name}' WHERE id = {blue}");
+        let db = first.db.clone();
+        async move { sea_orm::ConnectionTrait::execute_unprepared(&db, &sql).await.expect("rename") }
+    };
+    rename("Blue Harbour Systems").await;
+    let dashboard = bob.get("/").await.body;
+    assert!(dashboard.contains("Blue Harbour Systems") && !dashboard.contains("Blue Harbor IT"), "{dashboard}");
+    rename("Blue Harbor IT").await;
+    let dashboard = bob.get("/").await.body;
+    assert!(dashboard.contains("Blue Harbor IT") && !dashboard.contains("Blue Harbour Systems"), "{dashboard}");
+
     // A membership change through the first instance.
     let alice = first.signed_in("alice").await;
     let page = alice.post(&format!("/orgs/{blue}/members/{bob_id}/remove"), &[("current", "member")]).await;

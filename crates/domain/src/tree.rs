@@ -13,11 +13,13 @@ pub struct OrgNode {
     pub status: OrgStatus,
 }
 
-/// Every organization's place in the hierarchy, loaded once per request that needs it.
+/// Every organization's place in the hierarchy, and its name: kept in memory by each
+/// instance and reloaded when the hierarchy or a name changes.
 #[derive(Debug, Clone, Default)]
 pub struct OrgTree {
     nodes: HashMap<i64, OrgNode>,
     children: HashMap<i64, Vec<i64>>,
+    names: HashMap<i64, String>,
     vendor: Option<i64>,
 }
 
@@ -35,6 +37,27 @@ impl OrgTree {
         }
         tree.vendor = tree.nodes.values().filter(|n| n.kind == OrgKind::Vendor).map(|n| n.id).min();
         tree
+    }
+
+    /// The same tree, with the organizations' names.
+    #[must_use]
+    pub fn with_names(mut self, names: impl IntoIterator<Item = (i64, String)>) -> Self {
+        self.names.extend(names);
+        self
+    }
+
+    pub fn name(&self, id: i64) -> Option<&str> {
+        self.names.get(&id).map(String::as_str)
+    }
+
+    /// The names of these organizations (those the tree knows), in name order, ties
+    /// by id.
+    pub fn names_of(&self, ids: impl IntoIterator<Item = i64>) -> Vec<(i64, String)> {
+        let mut out: Vec<(i64, String)> =
+            ids.into_iter().filter_map(|id| self.name(id).map(|name| (id, name.to_owned()))).collect();
+        out.sort_unstable_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
+        out.dedup_by_key(|(id, _)| *id);
+        out
     }
 
     pub fn get(&self, id: i64) -> Option<&OrgNode> {

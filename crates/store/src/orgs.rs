@@ -6,7 +6,7 @@ use sea_orm::{
     Set,
 };
 
-use super::entities::{membership, organization};
+use super::entities::organization;
 use crate::domain::{Listed, Org, OrgKind, OrgName, OrgNode, OrgStatus, OrgTree, Tier};
 
 /// Which organizations a query may return, as decided by the authorization scope:
@@ -70,9 +70,10 @@ struct NodeRow {
     parent_id: Option<i64>,
     kind: String,
     status: String,
+    name: String,
 }
 
-/// Every organization's place in the hierarchy (four narrow columns per org).
+/// Every organization's place in the hierarchy, and its name.
 ///
 /// # Errors
 /// Database errors, or a row with an unknown kind or status.
@@ -84,13 +85,16 @@ pub async fn hierarchy(db: &impl ConnectionTrait) -> Result<OrgTree, sea_orm::Db
             organization::Column::ParentId,
             organization::Column::Kind,
             organization::Column::Status,
+            organization::Column::Name,
         ])
         .into_model::<NodeRow>()
         .all(db)
         .await?;
+    let mut names = Vec::with_capacity(rows.len());
     let nodes = rows
         .into_iter()
         .map(|r| {
+            names.push((r.id, r.name));
             let bad = |e: crate::domain::Invalid| sea_orm::DbErr::Custom(format!("organization {}: {e}", r.id));
             Ok(OrgNode {
                 id: r.id,
@@ -100,7 +104,7 @@ pub async fn hierarchy(db: &impl ConnectionTrait) -> Result<OrgTree, sea_orm::Db
             })
         })
         .collect::<Result<Vec<_>, sea_orm::DbErr>>()?;
-    Ok(OrgTree::new(nodes))
+    Ok(OrgTree::new(nodes).with_names(names))
 }
 
 /// # Errors
@@ -152,27 +156,28 @@ pub async fn list(
         let pattern = format!("%{}%", search.to_lowercase().replace(['%', '_'], ""));
         query = query.filter(Expr::cust_with_values("lower(organizations.name) LIKE ?", [pattern]));
     }
-    let orgs = query.all(db).await?;
-    let ids: Vec<i64> = orgs.iter().map(|m| m.id).collect();
-    let counts: std::collections::HashMap<i64, i64> = if ids.is_empty() {
-        std::collections::HashMap::new()
-    } else {
-        membership::Entity::find()
-            .select_only()
-            .column(membership::Column::OrgId)
-            .column_as(membership::Column::Id.count(), "n")
-            .filter(membership::Column::OrgId.is_in(ids))
-            .group_by(membership::Column::OrgId)
-            .into_tuple::<(i64, i64)>()
-            .all(db)
-            .await?
-            .into_iter()
-            .collect()
-    };
-    orgs.into_iter()
-        .map(|m| {
-            let members = counts.get(&m.id).copied().unwrap_or(0);
-            Ok(Listed { org: to_domain(m)?, members })
+    #[derive(FromQueryResult)]
+    struct Row {
+        id: i64,
+        name: String,
+        kind: String,
+        parent_id: Option<i64>,
+        tier: String,
+        status: String,
+        created_at: chrono::DateTime<chrono::Utc>,
+        members: i64,
+    }
+    // The member counts in the same statement: one index range of memberships per row.
+    let rows = query
+        .column_as(Expr::cust("(SELECT COUNT(*) FROM memberships m WHERE m.org_id = organizations.id)"), "members")
+        .into_model::<Row>()
+        .all(db)
+        .await?;
+    rows.into_iter()
+        .map(|r| {
+            let Row { id, name, kind, parent_id, tier, status, created_at, members } = r;
+            let org = to_domain(organization::Model { id, name, kind, parent_id, tier, status, created_at })?;
+            Ok(Listed { org, members })
         })
         .collect()
 }
@@ -341,30 +346,6 @@ pub async fn names_after(
         query = query.filter(organization::Column::Name.gt(after));
     }
     query.into_tuple::<(i64, String)>().all(db).await
-}
-
-/// The partner organizations in scope, by name, when there are at most `limit`;
-/// `None` when there are more (pages then ask for a name instead of offering a list).
-///
-/// # Errors
-/// Database errors.
-pub async fn partner_choices(
-    db: &impl ConnectionTrait,
-    filter: Filter,
-    limit: u64,
-) -> Result<Option<Vec<(i64, String)>>, sea_orm::DbErr> {
-    let mut query = organization::Entity::find()
-        .select_only()
-        .column(organization::Column::Id)
-        .column(organization::Column::Name)
-        .filter(organization::Column::Kind.eq(OrgKind::Partner.as_str()))
-        .order_by_asc(organization::Column::Name)
-        .limit(limit + 1);
-    if filter != Filter::All {
-        query = query.filter(sea_orm::sea_query::Expr::cust(filter.sql("organizations.id")));
-    }
-    let rows = query.into_tuple::<(i64, String)>().all(db).await?;
-    Ok((rows.len() as u64 <= limit).then_some(rows))
 }
 
 /// The organization with this name (names are unique), ignoring case.

@@ -79,12 +79,12 @@ fn parse_cursor(raw: &str, before: bool) -> Result<Cursor, String> {
 }
 
 /// How many organizations a filter offers as a list; with more, it asks for a name.
-const ORG_CHOICES: u64 = 200;
+const ORG_CHOICES: usize = 200;
 
 pub async fn index(State(st): State<AppState>, ctx: Ctx, Query(query): Query<ListQuery>) -> Result<Response, AppError> {
     let scope = ctx.scope();
-    let org_choices = store::orgs::partner_choices(&st.db, sql_filter(&scope), ORG_CHOICES).await?;
-    let can_create = store::orgs::names(&st.db, &ctx.creatable_orgs(&st)).await?;
+    let org_choices = ctx.partner_choices(ORG_CHOICES);
+    let can_create = ctx.tree().names_of(ctx.creatable_orgs(&st));
     let parsed = match parse_query(&query) {
         // The organization filter takes an id (links, the list) or a name (typed).
         Ok(mut filter) => match (filter.org, query.org.trim()) {

@@ -205,50 +205,46 @@ pub async fn update_if_version(
     Ok(done.rows_affected == 1)
 }
 
-/// The user's requests that are not finished, newest first.
+/// What a requester's dashboard lists: up to `open` of their requests that are not
+/// finished, last changed first, and the `decided` they saw decided last; one round
+/// trip, each part a range of the requester's rows.
 ///
 /// # Errors
 /// Database errors.
-pub async fn open_of_requester(
+pub async fn requester_summary(
     db: &impl ConnectionTrait,
     requester: i64,
-    limit: u64,
-) -> Result<Vec<RequestRecord>, sea_orm::DbErr> {
-    request::Entity::find()
-        .filter(request::Column::RequesterId.eq(requester))
-        .filter(request::Column::Status.is_in([
-            Status::Draft.as_str(),
-            Status::InReview.as_str(),
-            Status::ChangesRequested.as_str(),
-        ]))
-        .order_by_desc(request::Column::UpdatedAt)
-        .limit(limit)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(to_record)
-        .collect()
-}
-
-/// The user's requests decided most recently.
-///
-/// # Errors
-/// Database errors.
-pub async fn recently_decided_of_requester(
-    db: &impl ConnectionTrait,
-    requester: i64,
-    limit: u64,
-) -> Result<Vec<RequestRecord>, sea_orm::DbErr> {
-    request::Entity::find()
-        .filter(request::Column::RequesterId.eq(requester))
-        .filter(request::Column::DecidedAt.is_not_null())
-        .order_by_desc(request::Column::DecidedAt)
-        .limit(limit)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(to_record)
-        .collect()
+    open: u64,
+    decided: u64,
+) -> Result<(Vec<RequestRecord>, Vec<RequestRecord>), sea_orm::DbErr> {
+    let backend = db.get_database_backend();
+    let me = if backend == sea_orm::DbBackend::Postgres { "$1" } else { "?1" };
+    // The statuses are written out, as in the partial index `ix_requests_requester_open`.
+    let open_statuses =
+        [Status::Draft, Status::InReview, Status::ChangesRequested].map(|s| format!("'{}'", s.as_str()));
+    let sql = format!(
+        "SELECT * FROM (SELECT 1 AS part, r.* FROM requests r
+                        WHERE r.requester_id = {me} AND r.status IN ({})
+                        ORDER BY r.updated_at DESC LIMIT {open}) o
+         UNION ALL
+         SELECT * FROM (SELECT 2 AS part, r.* FROM requests r
+                        WHERE r.requester_id = {me} AND r.decided_at IS NOT NULL
+                        ORDER BY r.decided_at DESC LIMIT {decided}) d",
+        open_statuses.join(", ")
+    );
+    let values: Vec<sea_orm::Value> = vec![requester.into()];
+    let rows = db.query_all_raw(sea_orm::Statement::from_sql_and_values(backend, sql, values)).await?;
+    let (mut open_rows, mut decided_rows) = (Vec::new(), Vec::new());
+    for row in &rows {
+        let part: i32 = row.try_get("", "part")?;
+        let model = <request::Model as sea_orm::FromQueryResult>::from_query_result(row, "")?;
+        if part == 1 { open_rows.push(model) } else { decided_rows.push(model) }
+    }
+    // A union keeps no order of its own.
+    open_rows.sort_by_key(|r| std::cmp::Reverse(r.updated_at));
+    decided_rows.sort_by_key(|r| std::cmp::Reverse(r.decided_at));
+    let records = |models: Vec<request::Model>| models.into_iter().map(to_record).collect::<Result<Vec<_>, _>>();
+    Ok((records(open_rows)?, records(decided_rows)?))
 }
 
 /// The organization's deal registrations, for the discount form's "related deal".
