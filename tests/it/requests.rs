@@ -657,3 +657,27 @@ async fn finance_sets_a_partners_mdf_budget_and_nobody_else_may() {
     assert_eq!(app.signed_in("bob").await.post(&path, &form).await.status, StatusCode::NOT_FOUND);
     assert!(app.count("mdf_budgets", &format!("org_id = {summit} AND amount_cents = 100")).await == 0);
 }
+
+#[tokio::test]
+async fn a_requester_still_finds_their_own_requests_by_text_after_leaving_the_organization() {
+    let app = spawn().await;
+    let blue = app.org_id("blueharbor").await;
+    let bob_id = app.user_id("bob").await;
+    let bob = app.signed_in("bob").await;
+    let page = bob.get("/requests?q=initech").await;
+    assert!(page.body.contains("www.initech.example") || page.body.contains("Initech"), "{}", page.body);
+
+    let alice = app.signed_in("alice").await;
+    let page = alice.post(&format!("/orgs/{blue}/members/{bob_id}/remove"), &[("current", "member")]).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    // Blue Harbor is out of bob's scope now; his own requests are still his to read,
+    // and the same filter applies to them.
+    let page = bob.get("/requests?q=initech").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Initech"), "{}", page.body);
+    assert!(!page.body.contains("Umbrella"), "the filter applies to his own requests too");
+    let page = bob.get("/requests?q=umbrella&kind=deal_registration").await;
+    assert!(page.body.contains("Umbrella") && !page.body.contains("Initech"), "{}", page.body);
+    let page = bob.get("/requests?q=initech&kind=discount").await;
+    assert!(!page.body.contains("Initech"), "{}", page.body);
+}

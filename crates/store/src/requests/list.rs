@@ -2,13 +2,13 @@
 //! branches, and matches counted up to a limit.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{ConnectionTrait, FromQueryResult};
+use sea_orm::ConnectionTrait;
 
 use crate::domain::{
     RequestKind, Status,
     request::{COUNT_LIMIT, Cursor, ListPage, ListRow, PAGE_SIZE, Sort},
 };
-use crate::rows::{self, from_row};
+use crate::rows::{FromRow, from_row};
 
 /// Filters for the requests list.
 #[derive(Debug, Clone, Default)]
@@ -34,7 +34,8 @@ fn sort_column(sort: Sort) -> (&'static str, bool) {
     }
 }
 
-/// Binds values for raw SQL in either dialect.
+/// Binds values for raw SQL in either dialect. Placeholders are numbered (`$n`,
+/// `?n`), so a condition may appear in more than one branch of a statement.
 struct Binds {
     backend: sea_orm::DbBackend,
     values: Vec<sea_orm::Value>,
@@ -43,7 +44,8 @@ struct Binds {
 impl Binds {
     fn bind(&mut self, value: impl Into<sea_orm::Value>) -> String {
         self.values.push(value.into());
-        if self.backend == sea_orm::DbBackend::Postgres { format!("${}", self.values.len()) } else { "?".to_owned() }
+        let sign = if self.backend == sea_orm::DbBackend::Postgres { '$' } else { '?' };
+        format!("{sign}{}", self.values.len())
     }
 }
 
@@ -76,7 +78,8 @@ fn list_conditions(filter: &ListFilter, binds: &mut Binds) -> Vec<String> {
 /// One page of the requests in `scope` plus the user's own, filtered and sorted,
 /// keyset-paginated: each branch (the scope, joined through the closure table, and
 /// the user's own requests) reads at most a page from its index, whatever the page's
-/// depth. The matches are counted up to [`COUNT_LIMIT`] + 1 and no further.
+/// depth. The matches are counted up to [`COUNT_LIMIT`] + 1 and no further, in the
+/// same statement.
 ///
 /// # Errors
 /// Database errors.
@@ -95,7 +98,10 @@ pub async fn list(
     let order = format!("r.{column} {dir}, r.id {dir}");
     let fetch = PAGE_SIZE + 1;
     let mut binds = Binds { backend, values: Vec::new() };
-    let mut conditions = list_conditions(filter, &mut binds);
+    let filters = list_conditions(filter, &mut binds);
+    let count = count_sql(scope, own, &filters);
+    let filter_binds = binds.values.len();
+    let mut conditions = filters;
     if let Some(cursor) = filter.cursor {
         let key = match filter.sort {
             Sort::AmountDesc => binds.bind(cursor.key),
@@ -103,20 +109,9 @@ pub async fn list(
         };
         conditions.push(format!("(r.{column}, r.id) {cmp} ({key}, {})", binds.bind(cursor.id)));
     }
-    let branch = |who: String| {
-        let mut all = conditions.clone();
-        all.push(who);
-        format!(
-            "SELECT id FROM (SELECT r.id FROM requests r WHERE {} ORDER BY {order} LIMIT {fetch}) b",
-            all.join(" AND ")
-        )
-    };
-    let ids = match scope {
-        crate::orgs::Filter::All => branch("1 = 1".to_owned()),
-        scope => format!("{} UNION {}", branch(scope.sql("r.org_id")), branch(format!("r.requester_id = {own}"))),
-    };
+    let ids = union_of_branches(scope, own, &conditions, &format!("ORDER BY {order} LIMIT {fetch}"));
     let sql = format!(
-        "SELECT r.id, r.kind, r.status, r.title, r.amount_cents, r.currency, r.org_id,
+        "SELECT ({count}) AS matches, r.id, r.kind, r.status, r.title, r.amount_cents, r.currency, r.org_id,
                 o.name AS org_name, u.name AS requester_name, r.created_at, r.updated_at
          FROM requests r
          JOIN organizations o ON o.id = r.org_id
@@ -124,8 +119,9 @@ pub async fn list(
          WHERE r.id IN ({ids})
          ORDER BY {order} LIMIT {fetch}"
     );
-    let mut rows: Vec<ListRow> =
-        rows::all(db, sea_orm::Statement::from_sql_and_values(backend, sql, binds.values.clone())).await?;
+    let found = db.query_all_raw(sea_orm::Statement::from_sql_and_values(backend, sql, binds.values.clone())).await?;
+    let counted = found.first().map(|row| row.try_get::<i64>("", "matches")).transpose()?;
+    let mut rows = found.iter().map(ListRow::from_row).collect::<Result<Vec<_>, _>>()?;
     let more = rows.len() as u64 > PAGE_SIZE;
     rows.truncate(PAGE_SIZE as usize);
     if backwards {
@@ -136,42 +132,46 @@ pub async fn list(
         Some(c) if c.before => (more, true),
         Some(_) => (true, more),
     };
-    let matches = count_matches(db, scope, own, filter).await?;
+    let matches = match counted {
+        Some(n) => n,
+        // No row to carry the count: none match, unless the page is past the end.
+        None if filter.cursor.is_none() => 0,
+        None => count_only(db, &count, binds.values[..filter_binds].to_vec()).await?,
+    };
+    let matches = std::cmp::Ord::min(u64::try_from(matches).unwrap_or(0), COUNT_LIMIT + 1);
     Ok(ListPage { rows, has_previous, has_next, matches })
+}
+
+/// The ids of the requests of the scope's branch and of the user's own, each branch
+/// with `conditions` and ending in `tail` (its order and limit).
+fn union_of_branches(scope: crate::orgs::Filter, own: i64, conditions: &[String], tail: &str) -> String {
+    let branch = |who: String| {
+        let mut all = conditions.to_vec();
+        all.push(who);
+        format!("SELECT id FROM (SELECT r.id FROM requests r WHERE {} {tail}) b", all.join(" AND "))
+    };
+    match scope {
+        crate::orgs::Filter::All => branch("1 = 1".to_owned()),
+        scope => format!("{} UNION {}", branch(scope.sql("r.org_id")), branch(format!("r.requester_id = {own}"))),
+    }
+}
+
+/// How many requests the filters select, up to [`COUNT_LIMIT`] + 1.
+fn count_sql(scope: crate::orgs::Filter, own: i64, filters: &[String]) -> String {
+    let ids = union_of_branches(scope, own, filters, &format!("LIMIT {}", COUNT_LIMIT + 1));
+    format!("SELECT CAST(COUNT(*) AS BIGINT) FROM ({ids}) m")
+}
+
+async fn count_only(
+    db: &impl ConnectionTrait,
+    count: &str,
+    values: Vec<sea_orm::Value>,
+) -> Result<i64, sea_orm::DbErr> {
+    let sql = format!("SELECT ({count}) AS matches");
+    let row = db.query_one_raw(sea_orm::Statement::from_sql_and_values(db.get_database_backend(), sql, values)).await?;
+    row.map_or(Ok(0), |row| row.try_get::<i64>("", "matches"))
 }
 
 from_row! {
     ListRow { id, kind, status, title, amount_cents, currency, org_id, org_name, requester_name, created_at, updated_at }
-}
-
-/// How many requests the filters select, up to [`COUNT_LIMIT`] + 1.
-async fn count_matches(
-    db: &impl ConnectionTrait,
-    scope: crate::orgs::Filter,
-    own: i64,
-    filter: &ListFilter,
-) -> Result<u64, sea_orm::DbErr> {
-    #[derive(FromQueryResult)]
-    struct Count {
-        n: i64,
-    }
-    let backend = db.get_database_backend();
-    let mut binds = Binds { backend, values: Vec::new() };
-    let conditions = list_conditions(filter, &mut binds);
-    let limit = COUNT_LIMIT + 1;
-    let branch = |who: String| {
-        let mut all = conditions.clone();
-        all.push(who);
-        format!("SELECT id FROM (SELECT r.id FROM requests r WHERE {} LIMIT {limit}) b", all.join(" AND "))
-    };
-    let ids = match scope {
-        crate::orgs::Filter::All => branch("1 = 1".to_owned()),
-        scope => format!("{} UNION {}", branch(scope.sql("r.org_id")), branch(format!("r.requester_id = {own}"))),
-    };
-    let sql = format!("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM ({ids}) m");
-    let count = Count::find_by_statement(sea_orm::Statement::from_sql_and_values(backend, sql, binds.values))
-        .one(db)
-        .await?
-        .map_or(0, |c| c.n);
-    Ok(std::cmp::Ord::min(u64::try_from(count).unwrap_or(0), limit))
 }
