@@ -206,11 +206,16 @@ pub async fn find_with_facts(
     id_hash: &str,
 ) -> Result<Option<(SessionRow, UserFacts)>, sea_orm::DbErr> {
     let backend = db.get_database_backend();
-    let placeholder = if backend == sea_orm::DbBackend::Postgres { "$1" } else { "?" };
+    let placeholder = if backend == sea_orm::DbBackend::Postgres { "$1" } else { "?1" };
+    // The user's id is also given as a value read first, so that the user is one index
+    // lookup whatever the planner thinks of the join: with a freshly analysed, small
+    // `sessions` table PostgreSQL chose a merge join that walked the users' key up to
+    // the user's id (100,000 rows, 13 ms, on every request of a recent account).
     let sql = format!(
         "SELECT s.id, s.csrf_token, s.created_at, s.last_seen_at, {}
          FROM sessions s JOIN users u ON u.id = s.user_id
-         WHERE s.id = {placeholder}",
+         WHERE s.id = {placeholder}
+           AND u.id = (SELECT x.user_id FROM sessions x WHERE x.id = {placeholder})",
         facts_columns(backend)
     );
     let statement = sea_orm::Statement::from_sql_and_values(backend, sql, [id_hash.into()]);
