@@ -386,3 +386,44 @@ async fn the_vendor_wide_totals_follow_every_change_to_the_requests() {
         assert_eq!(totals(db, true).await, totals(db, false).await, "after {sql}");
     }
 }
+
+/// Whether the server sees this connection's session as encrypted.
+async fn encrypted(db: &DatabaseConnection) -> bool {
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+        ))
+        .await
+        .expect("pg_stat_ssl")
+        .expect("this connection's row");
+    row.try_get::<bool>("", "ssl").expect("ssl")
+}
+
+#[tokio::test]
+async fn a_database_on_this_host_is_reached_without_tls_unless_the_url_asks_for_it() {
+    let app = spawn().await;
+    if app.db.get_database_backend() != sea_orm::DbBackend::Postgres {
+        return; // SQLite has no connection to encrypt.
+    }
+    let url = app.state.settings.database_url.clone();
+    let host = url.split('@').nth(1).and_then(|rest| rest.split([':', '/']).next()).unwrap_or_default();
+    assert!(
+        ["127.0.0.1", "localhost", "[::1]"].contains(&host),
+        "this test expects the test database on this host's loopback: {url}"
+    );
+    assert!(!encrypted(&app.db).await, "the portal's pool talks to a loopback server in the clear");
+
+    let server_offers_tls =
+        app.scalar("SELECT CASE WHEN current_setting('ssl') = 'on' THEN 1 ELSE 0 END AS n").await == 1;
+    if server_offers_tls {
+        let asked = partner_portal::store::connect(&format!(
+            "{url}{}sslmode=require",
+            if url.contains('?') { '&' } else { '?' }
+        ))
+        .await
+        .expect("connect with TLS");
+        assert!(encrypted(&asked).await, "an sslmode in the URL is obeyed");
+        asked.close().await.expect("close");
+    }
+}

@@ -19,7 +19,7 @@ pub mod users;
 use std::time::Duration;
 
 use migrations::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, Database, sqlx};
+use sea_orm::{ConnectOptions, Database, sqlx, sqlx::postgres::PgSslMode};
 pub use sea_orm::{DatabaseConnection, DbErr};
 
 /// Opens a pool on `url` (SQLite file, created when missing, or PostgreSQL).
@@ -43,11 +43,30 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
         // Pages read small, indexed slices: starting parallel workers costs a page more
         // than it saves (10–20 ms when the planner misjudges a filter's selectivity),
         // and under load the workers would take the cores the other requests need.
-        opts.max_connections(16)
-            .min_connections(1)
-            .map_sqlx_postgres_opts(|o| o.options([("max_parallel_workers_per_gather", "0")]));
+        let chosen_tls = names_ssl_mode(url) || std::env::var_os("PGSSLMODE").is_some();
+        opts.max_connections(16).min_connections(1).map_sqlx_postgres_opts(move |o| {
+            // TLS to a server on this host's loopback protects nothing that the host
+            // does not already expose, and it costs both ends a cipher on every page
+            // (a sixth of a member's `/requests` throughput). The driver's default is
+            // to try it whenever the server offers it; a URL or `PGSSLMODE` that says
+            // otherwise is obeyed.
+            let o = if !chosen_tls && is_loopback(o.get_host()) { o.ssl_mode(PgSslMode::Disable) } else { o };
+            o.options([("max_parallel_workers_per_gather", "0")])
+        });
     }
     Database::connect(opts).await
+}
+
+/// Whether a database URL says how to use TLS (`sslmode` or `ssl-mode`).
+fn names_ssl_mode(url: &str) -> bool {
+    let query = url.split_once('?').map_or("", |(_, q)| q);
+    query.split('&').any(|pair| matches!(pair.split('=').next(), Some("sslmode" | "ssl-mode")))
+}
+
+/// Whether a host names this machine's loopback interface.
+fn is_loopback(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Applies pending migrations.
@@ -61,4 +80,30 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
 /// Whether `err` is a unique-key violation (a name or email already taken).
 pub fn is_unique_violation(err: &DbErr) -> bool {
     matches!(err.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{is_loopback, names_ssl_mode};
+
+    #[test]
+    fn a_url_names_its_ssl_mode_only_in_its_query() {
+        assert!(names_ssl_mode("postgres://u@db.example/portal?sslmode=require"));
+        assert!(names_ssl_mode("postgres://u@127.0.0.1/portal?application_name=x&ssl-mode=prefer"));
+        assert!(!names_ssl_mode("postgres://u@127.0.0.1/portal"));
+        assert!(!names_ssl_mode("postgres://u@127.0.0.1/portal?application_name=sslmode"));
+        assert!(!names_ssl_mode("postgres://sslmode@127.0.0.1/sslmode"));
+    }
+
+    #[test]
+    fn only_this_machines_own_addresses_are_loopback() {
+        for host in ["127.0.0.1", "127.1.2.3", "::1", "[::1]", "localhost", "LOCALHOST"] {
+            assert!(is_loopback(host), "{host}");
+        }
+        for host in
+            ["10.0.0.5", "db.example", "192.168.1.1", "::ffff:10.0.0.1", "localhost.example", "/var/run/postgresql"]
+        {
+            assert!(!is_loopback(host), "{host}");
+        }
+    }
 }
