@@ -681,3 +681,41 @@ async fn a_requester_still_finds_their_own_requests_by_text_after_leaving_the_or
     let page = bob.get("/requests?q=initech&kind=discount").await;
     assert!(!page.body.contains("Initech"), "{}", page.body);
 }
+
+#[tokio::test]
+async fn the_requests_list_names_each_organization_whether_or_not_the_tree_in_memory_knows_it() {
+    use partner_portal::{domain::OrgTree, store};
+    use sea_orm::ConnectionTrait;
+    let app = spawn().await;
+    let alice = app.user_id("alice").await;
+    let scope = store::orgs::Filter::Grants { user_id: alice, memberships: true, assignments: false };
+    let filter = store::requests::ListFilter::default();
+    let tree = store::orgs::hierarchy(&app.db).await.expect("tree");
+    let from_tree = store::requests::list(&app.db, scope, alice, &filter, &tree).await.expect("list");
+    // An empty tree stands for one loaded before these organizations existed.
+    let from_table = store::requests::list(&app.db, scope, alice, &filter, &OrgTree::default()).await.expect("list");
+    assert!(from_tree.rows.len() >= 3, "alice reads her resellers' requests: {:?}", from_tree.rows);
+    assert_eq!(from_tree.rows, from_table.rows);
+    let mut seen = std::collections::BTreeSet::new();
+    for row in &from_tree.rows {
+        let named = app
+            .scalar(&format!(
+                "SELECT COUNT(*) AS n FROM organizations WHERE id = {} AND name = '{}'",
+                row.org_id, row.org_name
+            ))
+            .await;
+        assert_eq!(named, 1, "request {} is shown under {:?}", row.id, row.org_name);
+        seen.insert(row.org_name.clone());
+    }
+    assert!(seen.len() >= 2, "the page spans several organizations: {seen:?}");
+
+    // A rename is shown at once on the page, through the tree's version.
+    let blue = app.org_id("blueharbor").await;
+    app.db
+        .execute_unprepared(&format!("UPDATE organizations SET name = 'Blue Harbour Systems' WHERE id = {blue}"))
+        .await
+        .expect("rename");
+    let page = app.signed_in("alice").await.get("/requests").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Blue Harbour Systems") && !page.body.contains("Blue Harbor IT"), "{}", page.body);
+}

@@ -106,7 +106,7 @@ pub async fn index(State(st): State<AppState>, ctx: Ctx, Query(query): Query<Lis
     let list = if error.is_some() {
         ListPage::default()
     } else {
-        store::requests::list(&st.db, sql_filter(&scope), ctx.user.id, &filter).await?
+        store::requests::list(&st.db, sql_filter(&scope), ctx.user.id, &filter, ctx.tree()).await?
     };
     let page = views::requests::list(
         &ctx.nav(),

@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::ConnectionTrait;
 
 use crate::domain::{
-    RequestKind, Status,
+    OrgTree, RequestKind, Status,
     request::{COUNT_LIMIT, Cursor, ListPage, ListRow, PAGE_SIZE, Sort},
 };
 use crate::rows::{FromRow, from_row};
@@ -79,7 +79,8 @@ fn list_conditions(filter: &ListFilter, binds: &mut Binds) -> Vec<String> {
 /// keyset-paginated: each branch (the scope, joined through the closure table, and
 /// the user's own requests) reads at most a page from its index, whatever the page's
 /// depth. The matches are counted up to [`COUNT_LIMIT`] + 1 and no further, in the
-/// same statement.
+/// same statement. Organizations are named from `names` (the tree the user's scope was
+/// resolved against); one the tree does not know yet is read from the table.
 ///
 /// # Errors
 /// Database errors.
@@ -88,6 +89,7 @@ pub async fn list(
     scope: crate::orgs::Filter,
     own: i64,
     filter: &ListFilter,
+    names: &OrgTree,
 ) -> Result<ListPage, sea_orm::DbErr> {
     let backend = db.get_database_backend();
     let (column, descending) = sort_column(filter.sort);
@@ -110,18 +112,20 @@ pub async fn list(
         conditions.push(format!("(r.{column}, r.id) {cmp} ({key}, {})", binds.bind(cursor.id)));
     }
     let ids = union_of_branches(scope, own, &conditions, &format!("ORDER BY {order} LIMIT {fetch}"));
+    // The page is cut to its rows before the requesters are joined, and the
+    // organizations' names come from the tree in memory, not from a join: on
+    // PostgreSQL this is a sixth of the statement's time for a member's first page.
     let sql = format!(
         "SELECT ({count}) AS matches, r.id, r.kind, r.status, r.title, r.amount_cents, r.currency, r.org_id,
-                o.name AS org_name, u.name AS requester_name, r.created_at, r.updated_at
-         FROM requests r
-         JOIN organizations o ON o.id = r.org_id
+                '' AS org_name, u.name AS requester_name, r.created_at, r.updated_at
+         FROM (SELECT * FROM requests r WHERE r.id IN ({ids}) ORDER BY {order} LIMIT {fetch}) r
          JOIN users u ON u.id = r.requester_id
-         WHERE r.id IN ({ids})
-         ORDER BY {order} LIMIT {fetch}"
+         ORDER BY {order}"
     );
     let found = db.query_all_raw(sea_orm::Statement::from_sql_and_values(backend, sql, binds.values.clone())).await?;
     let counted = found.first().map(|row| row.try_get::<i64>("", "matches")).transpose()?;
     let mut rows = found.iter().map(ListRow::from_row).collect::<Result<Vec<_>, _>>()?;
+    name_organizations(db, &mut rows, names).await?;
     let more = rows.len() as u64 > PAGE_SIZE;
     rows.truncate(PAGE_SIZE as usize);
     if backwards {
@@ -140,6 +144,34 @@ pub async fn list(
     };
     let matches = std::cmp::Ord::min(u64::try_from(matches).unwrap_or(0), COUNT_LIMIT + 1);
     Ok(ListPage { rows, has_previous, has_next, matches })
+}
+
+/// Fills in the rows' organization names: from the tree, and for an organization
+/// created after the tree was loaded, from the table in one query.
+async fn name_organizations(
+    db: &impl ConnectionTrait,
+    rows: &mut [ListRow],
+    names: &OrgTree,
+) -> Result<(), sea_orm::DbErr> {
+    let mut unknown = Vec::new();
+    for row in rows.iter_mut() {
+        match names.name(row.org_id) {
+            Some(name) => name.clone_into(&mut row.org_name),
+            None => unknown.push(row.org_id),
+        }
+    }
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    unknown.sort_unstable();
+    unknown.dedup();
+    let read: std::collections::HashMap<i64, String> = crate::orgs::names(db, &unknown).await?.into_iter().collect();
+    for row in rows.iter_mut().filter(|row| row.org_name.is_empty()) {
+        if let Some(name) = read.get(&row.org_id) {
+            name.clone_into(&mut row.org_name);
+        }
+    }
+    Ok(())
 }
 
 /// The ids of the requests of the scope's branch and of the user's own, each branch
