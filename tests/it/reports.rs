@@ -528,22 +528,56 @@ fn cents(amount: &str) -> i64 {
 
 #[tokio::test]
 async fn the_pipeline_page_totals_agree_with_the_download_under_every_filter() {
-    use std::collections::BTreeMap;
     let app = spawn().await;
     partner_portal::services::bench_seed::bench(&app.db, &app.state.passwords, 1_500).await.expect("seed");
     let admin = app.signed_in("admin").await;
     let distributor = app.scalar("SELECT id AS n FROM organizations WHERE name = 'Distributor 003'").await;
+    pipeline_agrees_with_download(&app, &admin, partner_portal::store::orgs::Filter::All, distributor).await;
+
+    // A channel manager and a distributor's admin: the page totals their own partners,
+    // from the all-time totals when no month bounds the question, from the monthly
+    // roll-up when one does.
+    for (email, org) in [
+        (
+            "channel0@acme.example".to_owned(),
+            app.scalar(
+                "SELECT MIN(a.org_id) AS n FROM account_managers a JOIN users u ON u.id = a.manager_id
+                 WHERE u.email = 'channel0@acme.example'",
+            )
+            .await,
+        ),
+        (format!("user0@partner{distributor}.example"), distributor),
+    ] {
+        let mut browser = app.browser();
+        let page = browser.sign_in(&email, crate::helpers::DEMO_PASSWORD).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{email} signs in");
+        browser.csrf = browser.get("/account").await.csrf();
+        let user_id = app.scalar(&format!("SELECT id AS n FROM users WHERE email = '{email}'")).await;
+        let scope = partner_portal::store::orgs::Filter::Grants { user_id, memberships: true, assignments: true };
+        pipeline_agrees_with_download(&app, &browser, scope, org).await;
+    }
+}
+
+/// The pipeline's summary, page and count for `scope` under several filters (`org`
+/// one of the scope's partners), against what `user`, whose scope it is, downloads.
+async fn pipeline_agrees_with_download(
+    app: &crate::helpers::TestApp,
+    user: &Browser,
+    scope: partner_portal::store::orgs::Filter,
+    org: i64,
+) {
+    use std::collections::BTreeMap;
     let queries = [
         String::new(),
         "?status=approved".to_owned(),
         "?status=draft".to_owned(),
         "?kind=discount&status=rejected".to_owned(),
-        format!("?org={distributor}"),
+        format!("?org={org}"),
         "?from=2026-02&to=2026-06".to_owned(),
-        format!("?kind=deal_registration&from=2025-11&to=2026-08&org={distributor}&status=in_review"),
+        format!("?kind=deal_registration&from=2025-11&to=2026-08&org={org}&status=in_review"),
     ];
     for query in queries {
-        let (_, rows) = download(&admin, &query).await;
+        let (_, rows) = download(user, &query).await;
         // Per partner and currency: (requests, in review, sent back, approved, rejected,
         // withdrawn, amount, approved amount); per month and status: requests.
         let mut expected: BTreeMap<(String, String), [i64; 8]> = BTreeMap::new();
@@ -568,13 +602,8 @@ async fn the_pipeline_page_totals_agree_with_the_download_under_every_filter() {
                 .expect("query")
                 .parse()
                 .expect("valid filters");
-        let (cells, by_month) = partner_portal::store::reports::pipeline_summary(
-            &app.db,
-            partner_portal::store::orgs::Filter::All,
-            &filter,
-        )
-        .await
-        .expect("summary");
+        let (cells, by_month) =
+            partner_portal::store::reports::pipeline_summary(&app.db, scope, &filter).await.expect("summary");
         let summary: BTreeMap<(String, String), [i64; 8]> = cells
             .iter()
             .map(|c| {
@@ -593,26 +622,19 @@ async fn the_pipeline_page_totals_agree_with_the_download_under_every_filter() {
         let key =
             |c: &partner_portal::domain::report::PipelineCell| (c.org_name.clone(), c.currency.clone(), c.requests);
         for n in [1, 7, 40] {
-            let (page, _) = partner_portal::store::reports::pipeline_page(
-                &app.db,
-                partner_portal::store::orgs::Filter::All,
-                &filter,
-                Some(n),
-            )
-            .await
-            .expect("page");
+            let (page, _) =
+                partner_portal::store::reports::pipeline_page(&app.db, scope, &filter, Some(n)).await.expect("page");
             let first: Vec<_> = cells.iter().take(n as usize).map(key).collect();
             assert_eq!(page.iter().map(key).collect::<Vec<_>>(), first, "{query}, first {n}");
         }
-        let total =
-            partner_portal::store::reports::pipeline_count(&app.db, partner_portal::store::orgs::Filter::All, &filter)
-                .await
-                .expect("count");
+        let total = partner_portal::store::reports::pipeline_count(&app.db, scope, &filter).await.expect("count");
         assert_eq!(total, rows.len() as u64, "{query}");
-        if query.contains("draft") || query.contains("in_review") {
-            continue;
+        // Drafts never reach the pipeline; the bench data's requests in review are few.
+        // A narrower scope may select nothing under a narrow filter.
+        if scope == partner_portal::store::orgs::Filter::All && !query.contains("draft") && !query.contains("in_review")
+        {
+            assert!(!rows.is_empty(), "{query} selects something");
         }
-        assert!(!rows.is_empty(), "{query} selects something");
     }
 }
 

@@ -45,7 +45,7 @@ enum Source {
     Monthly,
     /// `pipeline_totals` rows of every partner together, per month.
     VendorMonths,
-    /// `pipeline_totals` rows of each partner over all time.
+    /// `pipeline_totals` rows of each partner over all time (in scope).
     PartnerTotals,
 }
 
@@ -73,7 +73,9 @@ fn rollup_where(
     match source {
         Source::Monthly => sql.push_str(&format!(" AND {}", scope_sql(scope, "p.org_id"))),
         Source::VendorMonths => sql.push_str(" AND p.org_id = 0"),
-        Source::PartnerTotals => sql.push_str(" AND p.org_id <> 0 AND p.month = ''"),
+        Source::PartnerTotals => {
+            sql.push_str(&format!(" AND p.org_id <> 0 AND p.month = '' AND {}", scope_sql(scope, "p.org_id")));
+        }
     }
     if let Some(from) = filter.from {
         sql.push_str(&format!(" AND p.month >= {}", bind(from.format("%Y-%m").to_string().into())));
@@ -144,9 +146,10 @@ pub async fn pipeline_page(
     }
     let backend = db.get_database_backend();
     let wide = vendor_wide(scope, filter);
-    // Per partner over all time from the totals when no month bounds the question.
+    // Per partner over all time from the totals when no month bounds the question:
+    // one row per partner, kind and currency rather than one per month too.
     let cells_source =
-        if wide && filter.from.is_none() && filter.until.is_none() { Source::PartnerTotals } else { Source::Monthly };
+        if filter.from.is_none() && filter.until.is_none() { Source::PartnerTotals } else { Source::Monthly };
     let months_source = if wide { Source::VendorMonths } else { Source::Monthly };
     let (condition, values) = rollup_where(backend, scope, filter, cells_source);
     let (month_condition, month_values) = rollup_where(backend, scope, filter, months_source);
@@ -178,8 +181,10 @@ pub async fn pipeline_page(
     let cells: Vec<PipelineCell> = match (cells_source, rows) {
         // The first of every partner by name: walk the names' index a batch at a time
         // and read those partners' totals by key, until the page is full, rather than
-        // total twenty thousand partners to sort them all.
-        (Source::PartnerTotals, Some(n)) => {
+        // total twenty thousand partners to sort them all. (A narrower scope totals
+        // its own partners and sorts them: walking every name would cost what the
+        // vendor's page costs.)
+        (Source::PartnerTotals, Some(n)) if wide => {
             let mut cells = Vec::new();
             let mut after: Option<String> = None;
             while (cells.len() as u64) < n {
