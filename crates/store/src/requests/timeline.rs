@@ -1,7 +1,7 @@
 //! The timeline of a request: its events, and the names they show.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 
 use crate::domain::request::Event;
 use crate::entities::{request_event, user};
@@ -69,7 +69,7 @@ pub async fn last_event(db: &impl ConnectionTrait, request_id: i64) -> Result<Op
     Ok(events(db, request_id).await?.pop())
 }
 
-/// Users' names by id.
+/// Users' names by id (the two columns only).
 ///
 /// # Errors
 /// Database errors.
@@ -77,11 +77,11 @@ pub async fn names(db: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<(i64, S
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(user::Entity::find()
+    user::Entity::find()
+        .select_only()
+        .columns([user::Column::Id, user::Column::Name])
         .filter(user::Column::Id.is_in(ids.to_vec()))
+        .into_tuple()
         .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.name))
-        .collect())
+        .await
 }
