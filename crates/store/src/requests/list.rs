@@ -111,14 +111,16 @@ pub async fn list(
         };
         conditions.push(format!("(r.{column}, r.id) {cmp} ({key}, {})", binds.bind(cursor.id)));
     }
-    let ids = union_of_branches(scope, own, &conditions, &format!("ORDER BY {order} LIMIT {fetch}"));
-    // The page is cut to its rows before the requesters are joined, and the
-    // organizations' names come from the tree in memory, not from a join: on
-    // PostgreSQL this is a sixth of the statement's time for a member's first page.
+    let keys = union_of_branches(scope, own, &conditions, Some(column), &format!("ORDER BY {order} LIMIT {fetch}"));
+    // The page is cut to its ids from the branches' keys (read from their indexes)
+    // before any request row is read or any requester joined, and the organizations'
+    // names come from the tree in memory, not from a join: on PostgreSQL this is a
+    // third of the statement's time for a member's first page.
     let sql = format!(
         "SELECT ({count}) AS matches, r.id, r.kind, r.status, r.title, r.amount_cents, r.currency, r.org_id,
                 '' AS org_name, u.name AS requester_name, r.created_at, r.updated_at
-         FROM (SELECT * FROM requests r WHERE r.id IN ({ids}) ORDER BY {order} LIMIT {fetch}) r
+         FROM ({keys} ORDER BY {column} {dir}, id {dir} LIMIT {fetch}) p
+         JOIN requests r ON r.id = p.id
          JOIN users u ON u.id = r.requester_id
          ORDER BY {order}"
     );
@@ -174,13 +176,24 @@ async fn name_organizations(
     Ok(())
 }
 
-/// The ids of the requests of the scope's branch and of the user's own, each branch
-/// with `conditions` and ending in `tail` (its order and limit).
-fn union_of_branches(scope: crate::orgs::Filter, own: i64, conditions: &[String], tail: &str) -> String {
+/// The ids of the requests of the scope's branch and of the user's own (with the
+/// `key` column, when given), each branch with `conditions` and ending in `tail` (its
+/// order and limit).
+fn union_of_branches(
+    scope: crate::orgs::Filter,
+    own: i64,
+    conditions: &[String],
+    key: Option<&str>,
+    tail: &str,
+) -> String {
+    let (outer, inner) = match key {
+        Some(key) => (format!("id, {key}"), format!("r.id, r.{key}")),
+        None => ("id".to_owned(), "r.id".to_owned()),
+    };
     let branch = |who: String| {
         let mut all = conditions.to_vec();
         all.push(who);
-        format!("SELECT id FROM (SELECT r.id FROM requests r WHERE {} {tail}) b", all.join(" AND "))
+        format!("SELECT {outer} FROM (SELECT {inner} FROM requests r WHERE {} {tail}) b", all.join(" AND "))
     };
     match scope {
         crate::orgs::Filter::All => branch("1 = 1".to_owned()),
@@ -190,7 +203,7 @@ fn union_of_branches(scope: crate::orgs::Filter, own: i64, conditions: &[String]
 
 /// How many requests the filters select, up to [`COUNT_LIMIT`] + 1.
 fn count_sql(scope: crate::orgs::Filter, own: i64, filters: &[String]) -> String {
-    let ids = union_of_branches(scope, own, filters, &format!("LIMIT {}", COUNT_LIMIT + 1));
+    let ids = union_of_branches(scope, own, filters, None, &format!("LIMIT {}", COUNT_LIMIT + 1));
     format!("SELECT CAST(COUNT(*) AS BIGINT) FROM ({ids}) m")
 }
 
