@@ -31,7 +31,10 @@ const FILTERS: &[&str] = &[
     "/requests?kind=discount&sort=amount",
     "/requests?from=2026-01-01&to=2026-03-31",
     "/requests?q=customer1",
+    // A word nothing has: the search reads every request in scope to say so.
+    "/requests?q=no-such-customer",
     "/orgs?q=reseller",
+    "/orgs?q=no-such-partner",
     "/reports/pipeline?from=2026-01-01&until=2026-07-01",
     "/reports/pipeline?status=approved",
     "/reports/mdf?quarter=2026-Q2",
