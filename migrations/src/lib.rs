@@ -17,6 +17,7 @@ mod m20261126_000010_tree_names;
 mod m20261126_000011_requester_dashboard;
 mod m20261126_000012_requests_text_in_org_index;
 mod m20261207_000013_requests_status_kind_index;
+mod m20261207_000014_requests_status_sort_indexes;
 
 /// For bulk loads (the benchmark data set): stop the roll-ups' per-row triggers, and
 /// afterwards rebuild each roll-up in one statement and start them.
@@ -57,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000011_requester_dashboard::Migration),
             Box::new(m20261126_000012_requests_text_in_org_index::Migration),
             Box::new(m20261207_000013_requests_status_kind_index::Migration),
+            Box::new(m20261207_000014_requests_status_sort_indexes::Migration),
         ]
     }
 }

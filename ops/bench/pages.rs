@@ -29,6 +29,8 @@ const FILTERS: &[&str] = &[
     "/requests?status=in_review",
     "/requests?kind=mdf&status=withdrawn",
     "/requests?kind=discount&sort=amount",
+    "/requests?status=changes_requested&sort=amount",
+    "/requests?status=draft&sort=updated",
     "/requests?from=2026-01-01&to=2026-03-31",
     "/requests?q=customer1",
     // A word nothing has: the search reads every request in scope to say so.
