@@ -18,23 +18,30 @@ mod m20261126_000011_requester_dashboard;
 mod m20261126_000012_requests_text_in_org_index;
 mod m20261207_000013_requests_status_kind_index;
 mod m20261207_000014_requests_status_sort_indexes;
+mod m20261207_000015_requests_text_search;
 
 /// For bulk loads (the benchmark data set): stop the roll-ups' per-row triggers, and
-/// afterwards rebuild each roll-up in one statement and start them.
+/// afterwards rebuild each roll-up (and SQLite's text index) in one statement and start
+/// them.
 pub mod bulk_load {
     use sea_orm_migration::sea_orm::DbBackend;
 
-    use crate::{m20261124_000003_pipeline_rollup as pipeline, m20261126_000009_turnaround_totals as turnaround};
+    use crate::{
+        m20261124_000003_pipeline_rollup as pipeline, m20261126_000009_turnaround_totals as turnaround,
+        m20261207_000015_requests_text_search as text,
+    };
 
     pub fn pause(backend: DbBackend) -> Vec<String> {
         let mut out = pipeline::pause(backend);
         out.extend(turnaround::pause(backend));
+        out.extend(text::pause(backend));
         out
     }
 
     pub fn resume(backend: DbBackend) -> Vec<String> {
         let mut out = pipeline::resume(backend);
         out.extend(turnaround::resume(backend));
+        out.extend(text::resume(backend));
         out
     }
 }
@@ -59,6 +66,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000012_requests_text_in_org_index::Migration),
             Box::new(m20261207_000013_requests_status_kind_index::Migration),
             Box::new(m20261207_000014_requests_status_sort_indexes::Migration),
+            Box::new(m20261207_000015_requests_text_search::Migration),
         ]
     }
 }

@@ -719,3 +719,52 @@ async fn the_requests_list_names_each_organization_whether_or_not_the_tree_in_me
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("Blue Harbour Systems") && !page.body.contains("Blue Harbor IT"), "{}", page.body);
 }
+
+#[tokio::test]
+async fn the_requests_search_finds_rare_and_common_words_alike_and_follows_edits() {
+    let app = spawn().await;
+    let template = app.request_id("Umbrella Corporation", "blueharbor").await;
+    // 20,050 requests with a common word (more than the SQLite text index is asked
+    // for), one of them with a rare one too.
+    let copy = |title: &str, rows: i64| {
+        format!(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {rows})
+             INSERT INTO requests (kind, org_id, requester_id, status, version, round, title, customer_name,
+                 customer_domain, amount_cents, currency, description, created_at, updated_at)
+             SELECT r.kind, r.org_id, r.requester_id, r.status, 1, 1, {title}, r.customer_name,
+                 'zephyr-' || CAST(n.i AS TEXT) || '.example', r.amount_cents, r.currency, r.description,
+                 r.created_at, r.updated_at
+             FROM n, requests r WHERE r.id = {template}"
+        )
+    };
+    let db = &app.db;
+    use sea_orm::ConnectionTrait;
+    db.execute_unprepared(&copy("'Zephyr common ' || CAST(n.i AS TEXT)", 20_050)).await.unwrap();
+    db.execute_unprepared(&copy("'Zephyr Rarest'", 1)).await.unwrap();
+
+    let bob = app.signed_in("bob").await;
+    let page = bob.get("/requests?q=zephyr").await;
+    assert!(page.text().contains("More than 1,000 requests"), "{}", page.text());
+    assert!(page.text().contains("Zephyr common"), "{}", page.text());
+    // Any case, any part of a word, the title or the customer's domain.
+    for q in ["ZEPHYR RAR", "phyr rarest", "Rarest"] {
+        let page = bob.get(&format!("/requests?q={}", q.replace(' ', "+"))).await;
+        assert!(page.text().contains("1 request #"), "{q}: {}", page.text());
+        assert!(page.text().contains("Zephyr Rarest") && !page.text().contains("Zephyr common"), "{q}");
+    }
+    let page = bob.get("/requests?q=zephyr-20050.ex").await;
+    assert!(page.text().contains("1 request #"), "{}", page.text());
+    // Two characters are too few for a trigram; the search still answers.
+    assert!(bob.get("/requests?q=yr").await.text().contains("More than 1,000 requests"));
+    assert!(bob.get("/requests?q=no-such-word").await.text().contains("No requests match."));
+
+    // An edited title is found by its new words only.
+    db.execute_unprepared("UPDATE requests SET title = 'Zephyr Quietest' WHERE title = 'Zephyr Rarest'").await.unwrap();
+    assert!(bob.get("/requests?q=rarest").await.text().contains("No requests match."));
+    assert!(bob.get("/requests?q=quietest").await.text().contains("Zephyr Quietest"));
+    // And nobody outside Blue Harbor's line finds any of them.
+    let carol = app.signed_in("carol").await;
+    for q in ["zephyr", "quietest"] {
+        assert!(carol.get(&format!("/requests?q={q}")).await.text().contains("No requests match."), "{q}");
+    }
+}
