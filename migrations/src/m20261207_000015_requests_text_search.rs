@@ -40,10 +40,9 @@ pub fn sqlite_triggers() -> Vec<String> {
 /// builds it once.
 pub fn pause(backend: DbBackend) -> Vec<String> {
     match backend {
-        DbBackend::Sqlite => ["insert", "update", "delete"]
-            .iter()
-            .map(|t| format!("DROP TRIGGER IF EXISTS requests_text_{t}"))
-            .collect(),
+        DbBackend::Sqlite => {
+            ["insert", "update", "delete"].iter().map(|t| format!("DROP TRIGGER IF EXISTS requests_text_{t}")).collect()
+        }
         _ => PG_INDEXES.iter().map(|(name, _)| format!("DROP INDEX IF EXISTS {name}")).collect(),
     }
 }

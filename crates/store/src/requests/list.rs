@@ -60,6 +60,11 @@ const TEXT_INDEX_LIMIT: u64 = 20_000;
 /// share (a domain's `.example`) position by position.
 const RAREST_PIECES: usize = 3;
 
+/// How far each piece's matches are counted to rank them: the rare pieces that lead
+/// are told apart, the common ones tie (counting them further cost a common word's
+/// search more than its page).
+const PIECE_COUNT_LIMIT: u64 = 2_000;
+
 /// The search as an FTS5 query for SQLite's trigram index (`requests_text`), when the
 /// index should lead: the text has a trigram to look up (three characters) and the
 /// query matches at most [`TEXT_INDEX_LIMIT`] requests, whoever may see them (bounded
@@ -80,7 +85,7 @@ async fn text_index_query(db: &impl ConnectionTrait, text: &str) -> Result<Optio
     } else {
         let mut counted = Vec::with_capacity(pieces.len());
         for piece in pieces {
-            let n = index_matches(db, &quote(&piece)).await?;
+            let n = index_matches(db, &quote(&piece), PIECE_COUNT_LIMIT).await?;
             if n == 0 {
                 // A piece nothing has: neither has the text.
                 return Ok(Some(quote(&piece)));
@@ -90,15 +95,15 @@ async fn text_index_query(db: &impl ConnectionTrait, text: &str) -> Result<Optio
         counted.sort_unstable();
         counted.iter().take(RAREST_PIECES).map(|(_, piece)| quote(piece)).collect::<Vec<_>>().join(" AND ")
     };
-    Ok((index_matches(db, &query).await? <= TEXT_INDEX_LIMIT).then_some(query))
+    Ok((index_matches(db, &query, TEXT_INDEX_LIMIT).await? <= TEXT_INDEX_LIMIT).then_some(query))
 }
 
-/// How many requests an FTS5 query matches, up to [`TEXT_INDEX_LIMIT`] + 1.
-async fn index_matches(db: &impl ConnectionTrait, query: &str) -> Result<u64, sea_orm::DbErr> {
+/// How many requests an FTS5 query matches, up to `limit` + 1.
+async fn index_matches(db: &impl ConnectionTrait, query: &str, limit: u64) -> Result<u64, sea_orm::DbErr> {
     let sql = format!(
         "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM
            (SELECT 1 FROM requests_text WHERE requests_text MATCH ?1 LIMIT {})",
-        TEXT_INDEX_LIMIT + 1
+        limit + 1
     );
     let statement = sea_orm::Statement::from_sql_and_values(sea_orm::DbBackend::Sqlite, sql, [query.into()]);
     let n = db.query_one_raw(statement).await?.map_or(Ok(0), |row| row.try_get::<i64>("", "n"))?;
