@@ -1,61 +1,39 @@
 //! The requests list's text search for a word few requests have: without an index of
 //! the text, finding out that nothing (or little) matches means reading the title and
 //! customer domain of every request in scope, 1.5 s (SQLite) and 2.6 s (PostgreSQL)
-//! for the vendor at a million requests. Both databases get a trigram index, which
-//! answers "which rows contain this substring" from three-character pieces:
+//! for the vendor at a million requests.
 //!
 //! - PostgreSQL: GIN indexes over `lower(title)` and `lower(customer_domain)` with
 //!   `pg_trgm`'s operator class, used by the same `lower(…) LIKE '%…%'` the list has
 //!   always run; the planner weighs them against walking the sort order. When the
 //!   server does not ship `pg_trgm` (it is in PostgreSQL's contrib) the migration
 //!   leaves the indexes out and the search stays correct, only slower.
-//! - SQLite: an FTS5 table with the trigram tokenizer over the same two columns,
-//!   reading its text from `requests` (external content) and kept by triggers. The
-//!   list asks it only for a phrase of three characters or more, and keeps its own
-//!   `LIKE` on each row, so the results mean exactly what they did.
+//! - SQLite: nothing. An FTS5 trigram table kept by triggers answered the same
+//!   searches in milliseconds, but a write that fired its trigger no longer waited
+//!   for a concurrent writer (two sendings of one form: one failed with "database is
+//!   locked" instead of queueing behind the other), and after another connection
+//!   changed the schema each pooled connection failed its next write to `requests`
+//!   once ("no such table: requests"). The search on SQLite stays a scan of the
+//!   requests in scope.
 
 use sea_orm_migration::{prelude::*, sea_orm::DbBackend};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-/// The statements that keep `requests_text` in step with `requests` on SQLite.
-pub fn sqlite_triggers() -> Vec<String> {
-    const ADD: &str = "INSERT INTO requests_text (rowid, title, customer_domain)
-                       VALUES (new.id, new.title, new.customer_domain);";
-    const REMOVE: &str = "INSERT INTO requests_text (requests_text, rowid, title, customer_domain)
-                          VALUES ('delete', old.id, old.title, old.customer_domain);";
-    vec![
-        format!("CREATE TRIGGER requests_text_insert AFTER INSERT ON requests BEGIN {ADD} END"),
-        format!(
-            "CREATE TRIGGER requests_text_update AFTER UPDATE OF title, customer_domain ON requests
-             BEGIN {REMOVE} {ADD} END"
-        ),
-        format!("CREATE TRIGGER requests_text_delete AFTER DELETE ON requests BEGIN {REMOVE} END"),
-    ]
-}
-
-/// Stops keeping the index for a bulk load (SQLite's triggers; PostgreSQL's indexes,
-/// which take seconds to build once and far longer to keep row by row); [`resume`]
-/// builds it once.
+/// Stops keeping the indexes for a bulk load (they take seconds to build once and
+/// far longer to keep row by row); [`resume`] builds them once.
 pub fn pause(backend: DbBackend) -> Vec<String> {
     match backend {
-        DbBackend::Sqlite => {
-            ["insert", "update", "delete"].iter().map(|t| format!("DROP TRIGGER IF EXISTS requests_text_{t}")).collect()
-        }
-        _ => PG_INDEXES.iter().map(|(name, _)| format!("DROP INDEX IF EXISTS {name}")).collect(),
+        DbBackend::Postgres => PG_INDEXES.iter().map(|(name, _)| format!("DROP INDEX IF EXISTS {name}")).collect(),
+        _ => Vec::new(),
     }
 }
 
 pub fn resume(backend: DbBackend) -> Vec<String> {
     match backend {
-        DbBackend::Sqlite => {
-            let mut out = vec!["INSERT INTO requests_text (requests_text) VALUES ('rebuild')".to_owned()];
-            out.extend(sqlite_triggers());
-            out
-        }
         // Only where the migration could install `pg_trgm`.
-        _ => PG_INDEXES
+        DbBackend::Postgres => PG_INDEXES
             .iter()
             .map(|(name, column)| {
                 format!(
@@ -68,6 +46,7 @@ pub fn resume(backend: DbBackend) -> Vec<String> {
                 )
             })
             .collect(),
+        _ => Vec::new(),
     }
 }
 
@@ -82,51 +61,29 @@ const PG_INDEXES: [(&str, &str); 2] =
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         let db = m.get_connection();
-        match m.get_database_backend() {
-            DbBackend::Postgres => {
-                let available = db
-                    .query_one_raw(sea_orm::Statement::from_string(
-                        DbBackend::Postgres,
-                        "SELECT 1 AS one FROM pg_available_extensions WHERE name = 'pg_trgm'",
-                    ))
-                    .await?
-                    .is_some();
-                if !available {
-                    return Ok(());
-                }
-                db.execute_unprepared("CREATE EXTENSION IF NOT EXISTS pg_trgm").await?;
-                for (name, column) in PG_INDEXES {
-                    db.execute_unprepared(&create_pg_index(name, column)).await?;
-                }
-            }
-            _ => {
-                db.execute_unprepared(
-                    "CREATE VIRTUAL TABLE requests_text USING fts5(title, customer_domain,
-                       content = 'requests', content_rowid = 'id', tokenize = 'trigram')",
-                )
-                .await?;
-                for statement in resume(DbBackend::Sqlite) {
-                    db.execute_unprepared(&statement).await?;
-                }
-            }
+        if m.get_database_backend() != DbBackend::Postgres {
+            return Ok(());
+        }
+        let available = db
+            .query_one_raw(sea_orm::Statement::from_string(
+                DbBackend::Postgres,
+                "SELECT 1 AS one FROM pg_available_extensions WHERE name = 'pg_trgm'",
+            ))
+            .await?
+            .is_some();
+        if !available {
+            return Ok(());
+        }
+        db.execute_unprepared("CREATE EXTENSION IF NOT EXISTS pg_trgm").await?;
+        for (name, column) in PG_INDEXES {
+            db.execute_unprepared(&create_pg_index(name, column)).await?;
         }
         Ok(())
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        let db = m.get_connection();
-        match m.get_database_backend() {
-            DbBackend::Postgres => {
-                for (name, _) in PG_INDEXES {
-                    db.execute_unprepared(&format!("DROP INDEX IF EXISTS {name}")).await?;
-                }
-            }
-            _ => {
-                for statement in pause(DbBackend::Sqlite) {
-                    db.execute_unprepared(&statement).await?;
-                }
-                db.execute_unprepared("DROP TABLE requests_text").await?;
-            }
+        for statement in pause(m.get_database_backend()) {
+            m.get_connection().execute_unprepared(&statement).await?;
         }
         Ok(())
     }

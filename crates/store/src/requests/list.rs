@@ -49,77 +49,8 @@ impl Binds {
     }
 }
 
-/// Up to how many requests a search may match for SQLite to start from its text
-/// index: past this the matches are common enough that walking the list's own order
-/// finds a page and the bounded count sooner than reading and sorting every match.
-const TEXT_INDEX_LIMIT: u64 = 20_000;
-
-/// How many of a search's three-character pieces lead SQLite's text index when the
-/// search has more: the rarest ones, which the index intersects in milliseconds,
-/// where the whole phrase would read the long lists of the pieces most requests
-/// share (a domain's `.example`) position by position.
-const RAREST_PIECES: usize = 3;
-
-/// How far each piece's matches are counted to rank them: the rare pieces that lead
-/// are told apart, the common ones tie (counting them further cost a common word's
-/// search more than its page).
-const PIECE_COUNT_LIMIT: u64 = 2_000;
-
-/// The search as an FTS5 query for SQLite's trigram index (`requests_text`), when the
-/// index should lead: the text has a trigram to look up (three characters) and the
-/// query matches at most [`TEXT_INDEX_LIMIT`] requests, whoever may see them (bounded
-/// reads of the index to find out). The query may match more rows than the search
-/// (its rarest pieces anywhere in the text); the list's `LIKE` decides each one.
-async fn text_index_query(db: &impl ConnectionTrait, text: &str) -> Result<Option<String>, sea_orm::DbErr> {
-    let text = search_text(text);
-    let chars: Vec<char> = text.chars().collect();
-    if db.get_database_backend() != sea_orm::DbBackend::Sqlite || chars.len() < 3 {
-        return Ok(None);
-    }
-    let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
-    let mut pieces: Vec<String> = chars.windows(3).map(|w| w.iter().collect()).collect();
-    pieces.sort_unstable();
-    pieces.dedup();
-    let query = if pieces.len() <= RAREST_PIECES {
-        quote(&text)
-    } else {
-        let mut counted = Vec::with_capacity(pieces.len());
-        for piece in pieces {
-            let n = index_matches(db, &quote(&piece), PIECE_COUNT_LIMIT).await?;
-            if n == 0 {
-                // A piece nothing has: neither has the text.
-                return Ok(Some(quote(&piece)));
-            }
-            counted.push((n, piece));
-        }
-        counted.sort_unstable();
-        counted.iter().take(RAREST_PIECES).map(|(_, piece)| quote(piece)).collect::<Vec<_>>().join(" AND ")
-    };
-    Ok((index_matches(db, &query, TEXT_INDEX_LIMIT).await? <= TEXT_INDEX_LIMIT).then_some(query))
-}
-
-/// How many requests an FTS5 query matches, up to `limit` + 1.
-async fn index_matches(db: &impl ConnectionTrait, query: &str, limit: u64) -> Result<u64, sea_orm::DbErr> {
-    let sql = format!(
-        "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM
-           (SELECT 1 FROM requests_text WHERE requests_text MATCH ?1 LIMIT {})",
-        limit + 1
-    );
-    let statement = sea_orm::Statement::from_sql_and_values(sea_orm::DbBackend::Sqlite, sql, [query.into()]);
-    let n = db.query_one_raw(statement).await?.map_or(Ok(0), |row| row.try_get::<i64>("", "n"))?;
-    Ok(u64::try_from(n).unwrap_or(0))
-}
-
-/// What a search looks for: lower case, without `LIKE`'s wildcards.
-fn search_text(text: &str) -> String {
-    text.to_lowercase().replace(['%', '_'], "")
-}
-
-/// The filters' conditions on `requests r` (without scope and cursor). `indexed` leads
-/// a search from SQLite's text index; the `LIKE` still decides each row (the index
-/// may match more: it folds case more widely than `lower`, and may hold only pieces
-/// of the text).
-fn list_conditions(filter: &ListFilter, indexed: Option<&str>, binds: &mut Binds) -> Vec<String> {
+/// The filters' conditions on `requests r` (without scope and cursor).
+fn list_conditions(filter: &ListFilter, binds: &mut Binds) -> Vec<String> {
     let mut out = Vec::new();
     if let Some(kind) = filter.kind {
         out.push(format!("r.kind = {}", binds.bind(kind.as_str())));
@@ -137,13 +68,9 @@ fn list_conditions(filter: &ListFilter, indexed: Option<&str>, binds: &mut Binds
         out.push(format!("r.created_at < {}", binds.bind(to.and_utc())));
     }
     if let Some(text) = &filter.text {
-        let pattern = format!("%{}%", search_text(text));
+        let pattern = format!("%{}%", text.to_lowercase().replace(['%', '_'], ""));
         let (a, b) = (binds.bind(pattern.clone()), binds.bind(pattern));
         out.push(format!("(lower(r.title) LIKE {a} OR lower(r.customer_domain) LIKE {b})"));
-        if let Some(query) = indexed {
-            let p = binds.bind(query.to_owned());
-            out.push(format!("r.id IN (SELECT rowid FROM requests_text WHERE requests_text MATCH {p})"));
-        }
     }
     out
 }
@@ -194,11 +121,7 @@ async fn list_page(
     let order = format!("r.{column} {dir}, r.id {dir}");
     let fetch = PAGE_SIZE + 1;
     let mut binds = Binds { backend, values: Vec::new() };
-    let indexed = match &filter.text {
-        Some(text) => text_index_query(db, text).await?,
-        None => None,
-    };
-    let filters = list_conditions(filter, indexed.as_deref(), &mut binds);
+    let filters = list_conditions(filter, &mut binds);
     let count = count_sql(scope, own, &filters);
     let filter_binds = binds.values.len();
     let mut conditions = filters;
