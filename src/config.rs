@@ -14,6 +14,7 @@ pub enum ConfigError {
 
 const KNOWN: &[&str] = &[
     "PORTAL_DATABASE_URL",
+    "PORTAL_DATABASE_POOL",
     "PORTAL_BIND",
     "PORTAL_SECURE_COOKIES",
     "PORTAL_POLICIES",
@@ -32,6 +33,8 @@ const KNOWN: &[&str] = &[
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub database_url: String,
+    /// Connections to PostgreSQL (see `store::default_pool_size`).
+    pub database_pool: u32,
     pub bind: SocketAddr,
     /// Adds `Secure` to cookies; required whenever the portal is reached over HTTPS.
     pub secure_cookies: bool,
@@ -65,6 +68,7 @@ impl Default for Settings {
     fn default() -> Self {
         Self {
             database_url: "sqlite://portal.db?mode=rwc".into(),
+            database_pool: crate::store::default_pool_size(),
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
             secure_cookies: false,
             policies: None,
@@ -119,6 +123,11 @@ impl Settings {
                         return Err(bad("expected sqlite://FILE or postgres://USER@HOST/DB"));
                     }
                     s.database_url = value.to_owned();
+                }
+                "PORTAL_DATABASE_POOL" => {
+                    s.database_pool = parse_count(value, 4, 1000)
+                        .ok_or_else(|| bad("expected a count of connections between 4 and 1000"))?
+                        as u32
                 }
                 "PORTAL_BIND" => {
                     s.bind = value.parse().map_err(|_| bad("expected an address such as 127.0.0.1:8080"))?
@@ -229,6 +238,19 @@ mod tests {
         assert!(err.to_string().starts_with("PORTAL_SECURE_COOKIES:"), "{err}");
         let err = Settings::from_vars(vars(&[("PORTAL_DATABASE_URL", "mysql://x")])).unwrap_err();
         assert!(err.to_string().starts_with("PORTAL_DATABASE_URL:"), "{err}");
+        for pool in ["3", "0", "-4", "many", "1001"] {
+            let err = Settings::from_vars(vars(&[("PORTAL_DATABASE_POOL", pool)])).unwrap_err();
+            assert!(err.to_string().starts_with("PORTAL_DATABASE_POOL:"), "{pool}: {err}");
+        }
+    }
+
+    #[test]
+    fn the_database_pool_is_two_connections_per_core_unless_set() {
+        let cores = std::thread::available_parallelism().map_or(2, usize::from) as u32;
+        let s = Settings::from_vars(vars(&[])).expect("defaults");
+        assert_eq!(s.database_pool, (2 * cores).max(4));
+        let s = Settings::from_vars(vars(&[("PORTAL_DATABASE_POOL", "12")])).expect("set");
+        assert_eq!(s.database_pool, 12);
     }
 
     #[test]

@@ -104,14 +104,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Migrate => {
-            let db = store::connect(&settings.database_url).await.context("PORTAL_DATABASE_URL")?;
+            let db = store::connect_with_pool(&settings.database_url, settings.database_pool)
+                .await
+                .context("PORTAL_DATABASE_URL")?;
             store::migrate(&db).await?;
             println!("migrations applied");
             Ok(())
         }
         Command::CreateAdmin { email, name, vendor } => {
             let password = read_password()?;
-            let db = store::connect(&settings.database_url).await.context("PORTAL_DATABASE_URL")?;
+            let db = store::connect_with_pool(&settings.database_url, settings.database_pool)
+                .await
+                .context("PORTAL_DATABASE_URL")?;
             store::migrate(&db).await?;
             let passwords = services::passwords::Passwords::new(1)?;
             let id = services::users::create_admin(&db, &passwords, &email, &name, &password, &vendor).await?;
@@ -119,7 +123,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Seed { bench, requests, partners } => {
-            let db = store::connect(&settings.database_url).await.context("PORTAL_DATABASE_URL")?;
+            let db = store::connect_with_pool(&settings.database_url, settings.database_pool)
+                .await
+                .context("PORTAL_DATABASE_URL")?;
             store::migrate(&db).await?;
             let passwords = services::passwords::Passwords::new(1)?;
             if bench {
@@ -173,7 +179,9 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
     let authz = Authz::load(dir.as_deref()).context("policy")?;
     let chains = Arc::new(authz::load_chains(dir.as_deref()).context("approval chains")?);
     tracing::info!(policies = %dir.as_ref().map_or_else(|| "built-in".to_owned(), |d| d.display().to_string()), "policy loaded");
-    let db = store::connect(&settings.database_url).await.context("PORTAL_DATABASE_URL")?;
+    let db = store::connect_with_pool(&settings.database_url, settings.database_pool)
+        .await
+        .context("PORTAL_DATABASE_URL")?;
     store::migrate(&db).await.context("migrations")?;
     // Half the cores at most hash passwords, so a flood of sign-ins leaves the other
     // half to every other page.
