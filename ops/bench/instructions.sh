@@ -3,8 +3,8 @@
 # repeatable where timings on a shared machine are not, so a before/after of CPU
 # work is one number per page. Starts a release build under callgrind on a
 # PostgreSQL database seeded with `seed --bench` (not instrumented until asked), signs in as bob,
-# warms each page, then counts instructions over COUNT requests of it and prints
-# instructions per request (the database server's own work is not counted).
+# warms each page, then counts instructions over COUNT requests of it (the least of
+# three rounds) and prints instructions per request (the database server's own work is not counted).
 # Usage: ops/bench/instructions.sh [path ...]   (default: / /requests /approvals /orgs)
 # PG_DB=name reuses a seeded database; COUNT (default 100) requests per page.
 set -euo pipefail
@@ -49,14 +49,22 @@ echo "| page (as bob) | instructions per request |"
 echo "| --- | --- |"
 for path in "$@"; do
   for _ in $(seq 20); do curl -fs -o /dev/null -b "$jar" "$BASE$path"; done
-  callgrind_control -i on "$server" >/dev/null 2>&1
-  callgrind_control -z "$server" >/dev/null 2>&1
-  for _ in $(seq "$COUNT"); do curl -fs -o /dev/null -b "$jar" "$BASE$path"; done
-  rm -f "$work"/callgrind.*
-  callgrind_control -d "$server" >/dev/null 2>&1
-  callgrind_control -i off "$server" >/dev/null 2>&1
-  file=$(ls "$work"/callgrind.* | head -1)
-  total=$(awk '/^summary:/ { print $2 }' "$file")
-  printf '| `%s` | %s |\n' "$path" "$((total / COUNT))"
-  [ -z "${KEEP:-}" ] || cp "$file" "${KEEP}$(echo "$path" | tr '/?=&' '____')"
+  # The least of three rounds: the portal's periodic work (mail, escalations, every
+  # 30 s) lands in some rounds, slowed down like everything under callgrind.
+  best=""
+  for round in 1 2 3; do
+    callgrind_control -i on "$server" >/dev/null 2>&1
+    callgrind_control -z "$server" >/dev/null 2>&1
+    for _ in $(seq "$COUNT"); do curl -fs -o /dev/null -b "$jar" "$BASE$path"; done
+    rm -f "$work"/callgrind.*
+    callgrind_control -d "$server" >/dev/null 2>&1
+    callgrind_control -i off "$server" >/dev/null 2>&1
+    file=$(ls "$work"/callgrind.* | head -1)
+    total=$(awk '/^summary:/ { print $2 }' "$file")
+    if [ -z "$best" ] || [ "$total" -lt "$best" ]; then
+      best=$total
+      [ -z "${KEEP:-}" ] || cp "$file" "${KEEP}$(echo "$path" | tr '/?=&' '____')"
+    fi
+  done
+  printf '| `%s` | %s |\n' "$path" "$((best / COUNT))"
 done

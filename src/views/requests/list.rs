@@ -114,7 +114,7 @@ pub fn list(nav: &Nav<'_>, p: &ListView<'_>) -> Markup {
                                     td { (row.requester_name) }
                                     td.num { (row.currency) " " (grouped(row.amount_cents)) }
                                     td { (status_tag(&row.status)) }
-                                    td { (row.created_at.format("%Y-%m-%d")) }
+                                    td { (crate::views::Stamp::day(row.created_at)) }
                                 }
                             }
                         }

@@ -46,6 +46,6 @@ fn kind_label(kind: &str) -> &str {
     }
 }
 
-fn when(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%d %H:%M UTC").to_string()
+fn when(at: DateTime<Utc>) -> crate::views::Stamp {
+    crate::views::Stamp::minute(at)
 }
