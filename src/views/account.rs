@@ -16,7 +16,7 @@ pub fn page(nav: &Nav<'_>, user: &User, error: Option<&str>, notice: Option<&str
                 dl.facts {
                     dt { "Name" } dd { (user.name) }
                     dt { "Email" } dd { (user.email) }
-                    dt { "Last sign-in" } dd { (user.last_sign_in_at.map_or_else(|| "—".to_owned(), |t| t.format("%Y-%m-%d %H:%M UTC").to_string())) }
+                    dt { "Last sign-in" } dd { @if let Some(at) = user.last_sign_in_at { (crate::views::Stamp::minute(at)) } @else { "—" } }
                 }
             }
             section {

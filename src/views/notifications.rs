@@ -24,7 +24,7 @@ pub fn list(nav: &Nav<'_>, notices: &[Notice]) -> Markup {
                     ul.notices {
                         @for n in notices {
                             li class=@if n.read { "read" } @else { "unread" } {
-                                span.muted { (n.created_at.format("%Y-%m-%d %H:%M UTC")) } " "
+                                span.muted { (crate::views::Stamp::minute(n.created_at)) } " "
                                 @if let Some(id) = n.request_id { a href={ "/requests/" (id) } { (n.message) } }
                                 @else { (n.message) }
                             }

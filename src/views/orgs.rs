@@ -226,7 +226,7 @@ pub fn show(nav: &Nav<'_>, p: &OrgPage<'_>) -> Markup {
                                     td { (i.email) }
                                     td { (i.role.label()) }
                                     td { (i.invited_by) }
-                                    td { (i.expires_at.format("%Y-%m-%d %H:%M UTC")) }
+                                    td { (crate::views::Stamp::minute(i.expires_at)) }
                                 }
                             }
                         }
